@@ -1,0 +1,81 @@
+/**
+ * Key slots: the store's KEM secret key sealed once per way in.
+ *
+ * | slot        | slot key                                                     | AAD location                          |
+ * |-------------|--------------------------------------------------------------|---------------------------------------|
+ * | passphrase  | HKDF(Argon2id(NFKC(passphrase), salt, costs), salt, PASSPHRASE_SLOT) | SHA-256(costs, salt, public key) |
+ * | recovery    | HKDF(code entropy (160 bits), salt, RECOVERY_SLOT)           | SHA-256(salt, public key)             |
+ *
+ * Binding the KDF costs into the passphrase slot's AAD means an edited cost
+ * cannot be used with the old slot. The recovery code carries 160 bits of
+ * entropy, so it needs no stretching. Each slot's location excludes the
+ * other slot's parameters, so changing the passphrase leaves the recovery
+ * slot valid and vice versa.
+ */
+import { KIND } from '../format.ts';
+import { buildAad } from '../crypto/aad.ts';
+import { open, seal } from '../crypto/aead.ts';
+import { argon2id } from '../crypto/argon2.ts';
+import { HKDF_INFO, deriveKey, sha256Digest } from '../crypto/kdf.ts';
+import { SymmetricKey } from '../crypto/keys.ts';
+import type { Random } from '../crypto/random.ts';
+import { wipe } from '../crypto/redacted.ts';
+import { concatBytes, u32Bytes, utf8 } from '../util/bytes.ts';
+import type { KdfCost } from './kdf-params.ts';
+
+/** Passphrase bytes: strings are NFKC-normalized (the same text typed on any keyboard), bytes taken as they are. */
+export function passphraseBytes(passphrase: string | Uint8Array): Uint8Array {
+  return typeof passphrase === 'string' ? utf8(passphrase.normalize('NFKC')) : passphrase.slice();
+}
+
+/** Derives the passphrase slot key (Argon2id in a worker, then HKDF). */
+export async function passphraseSlotKey(passphrase: string | Uint8Array, cost: KdfCost, salt: Uint8Array, signal?: AbortSignal): Promise<SymmetricKey> {
+  const password = passphraseBytes(passphrase);
+  try {
+    const stretched = await argon2id(password, { ...cost, salt }, 32, signal);
+    const key = deriveKey(stretched, salt, HKDF_INFO.PASSPHRASE_SLOT);
+    wipe(stretched);
+    return new SymmetricKey(key);
+  } finally {
+    wipe(password);
+  }
+}
+
+/** Derives the recovery slot key from the code's entropy. */
+export function recoverySlotKey(entropy: Uint8Array, salt: Uint8Array): SymmetricKey {
+  return new SymmetricKey(deriveKey(entropy, salt, HKDF_INFO.RECOVERY_SLOT));
+}
+
+function passphraseAad(version: number, storeId: Uint8Array, cost: KdfCost, salt: Uint8Array, publicKey: Uint8Array): Uint8Array {
+  const location = sha256Digest(concatBytes(u32Bytes(cost.memoryKiB), u32Bytes(cost.iterations), u32Bytes(cost.parallelism), salt, publicKey));
+  return buildAad(version, KIND.SLOT_PASSPHRASE, storeId, 0, location);
+}
+
+function recoveryAad(version: number, storeId: Uint8Array, salt: Uint8Array, publicKey: Uint8Array): Uint8Array {
+  return buildAad(version, KIND.SLOT_RECOVERY, storeId, 0, sha256Digest(concatBytes(salt, publicKey)));
+}
+
+/** Identifies the header a slot belongs to. */
+export interface SlotContext {
+  readonly version: number;
+  readonly storeId: Uint8Array;
+  readonly publicKey: Uint8Array;
+}
+
+export function sealPassphraseSlot(ctx: SlotContext, key: SymmetricKey, cost: KdfCost, salt: Uint8Array, secretKey: Uint8Array, random: Random): Uint8Array {
+  return seal(key, secretKey, passphraseAad(ctx.version, ctx.storeId, cost, salt, ctx.publicKey), random);
+}
+
+/** The KEM secret key, or undefined if the key does not open the slot. */
+export function openPassphraseSlot(ctx: SlotContext, key: SymmetricKey, cost: KdfCost, salt: Uint8Array, slot: Uint8Array): Uint8Array | undefined {
+  return open(key, slot, passphraseAad(ctx.version, ctx.storeId, cost, salt, ctx.publicKey));
+}
+
+export function sealRecoverySlot(ctx: SlotContext, key: SymmetricKey, salt: Uint8Array, secretKey: Uint8Array, random: Random): Uint8Array {
+  return seal(key, secretKey, recoveryAad(ctx.version, ctx.storeId, salt, ctx.publicKey), random);
+}
+
+/** The KEM secret key, or undefined if the key does not open the slot. */
+export function openRecoverySlot(ctx: SlotContext, key: SymmetricKey, salt: Uint8Array, slot: Uint8Array): Uint8Array | undefined {
+  return open(key, slot, recoveryAad(ctx.version, ctx.storeId, salt, ctx.publicKey));
+}

@@ -1,8 +1,9 @@
 /**
  * Format versions and record-kind bytes, as named constants.
  *
- * Every stored structure (header, WAL record, page, blob chunk, sync message)
- * starts with a format version byte that is also bound into its AAD, so a
+ * Every stored record (WAL record, block, run index, manifest, blob chunk,
+ * sync message) starts with a format version byte, and the header carries
+ * one right after its magic; the version is also bound into the AAD, so a
  * record cannot be re-labelled as another version. Unknown versions are
  * rejected with `FormatVersionError`; migrations live in `engine/migrate/`.
  */
@@ -38,6 +39,8 @@ export const KIND = {
   LARGE_VALUE: 0x13,
   /** A named snapshot's record. */
   SNAPSHOT: 0x14,
+  /** A run's index: block bounds and bloom filter. */
+  RUN_INDEX: 0x15,
 } as const;
 
 /** One of the `KIND` bytes. */

@@ -13,3 +13,13 @@ export { Keyring, type CreateKeyringOptions, type KeyringOperationOptions, type 
 export { KDF_DEFAULTS, KDF_FLOOR, type KdfCost } from './keyring/kdf-params.ts';
 export { parseRecoveryCode } from './keyring/recovery-code.ts';
 export { readHeaderCopies, writeHeaderCopies, HEADER_FILES } from './engine/header-file.ts';
+export {
+  Store, type StoreOptions, type CreateOptions, type OpenOptions, type WriteOptions, type BatchOperation,
+  type TransactionOptions, type StoreStats,
+} from './engine/storage.ts';
+export { Snapshot } from './engine/snapshot.ts';
+export { Transaction } from './engine/transaction.ts';
+export type { NamedSnapshots, NamedSnapshotInfo } from './engine/named-snapshots.ts';
+export type { RotateOptions, RotateProgress } from './engine/rotate.ts';
+export type { ScanOptions, BytesLike, Durability } from './engine/input.ts';
+export { MAX_KEY_BYTES, MAX_VALUE_BYTES } from './engine/input.ts';

@@ -11,14 +11,16 @@
  *
  * | kind            | location                                     |
  * |-----------------|----------------------------------------------|
- * | SLOT_PASSPHRASE | SHA-256 of the header's identity fields      |
- * | SLOT_RECOVERY   | SHA-256 of the header's identity fields      |
+ * | SLOT_PASSPHRASE | SHA-256(KDF costs, passphrase salt, pub key) |
+ * | SLOT_RECOVERY   | SHA-256(recovery salt, public key)           |
  * | DATA_KEY        | empty (epoch field carries the epoch)        |
  * | WAL             | 8-byte sequence number                       |
  * | PAGE            | page id                                      |
  * | META            | name of the metadata record                  |
  * | LARGE_VALUE     | value id                                     |
  * | SNAPSHOT        | snapshot name                                |
+ * | RUN_INDEX       | run id (u32)                                 |
+ * | PAGE (blocks)   | run id (u32), block number (u32)             |
  *
  * A ciphertext copied to another store, record, epoch, purpose or version
  * therefore fails to open. Fixed-width fields come first, so distinct

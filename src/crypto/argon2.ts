@@ -43,6 +43,7 @@ parentPort.on('message', async (m) => {
     m.password.fill(0);
     parentPort.postMessage({ id: m.id, key }, [key.buffer]);
   } catch (error) {
+    m.password.fill(0);
     parentPort.postMessage({ id: m.id, error: String(error && error.message || error) });
   }
 });`;

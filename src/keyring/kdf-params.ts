@@ -6,7 +6,7 @@
  * set any value at or above the floor; a header below it is refused at open
  * (`KdfTooWeakError`), so a tampered header cannot downgrade the KDF.
  */
-import { InvalidArgumentError, KdfTooWeakError } from '../errors.ts';
+import { IntegrityError, InvalidArgumentError, KdfTooWeakError } from '../errors.ts';
 
 /** Argon2id costs, without the salt. */
 export interface KdfCost {
@@ -20,8 +20,11 @@ export interface KdfCost {
 export const KDF_DEFAULTS: KdfCost = { memoryKiB: 64 * 1024, iterations: 3, parallelism: 4 };
 /** OWASP Password Storage Cheat Sheet minimum for Argon2id. */
 export const KDF_FLOOR: KdfCost = { memoryKiB: 19 * 1024, iterations: 2, parallelism: 1 };
-/** Upper bounds that keep a hostile header from exhausting memory or time. */
-export const KDF_CEILING: KdfCost = { memoryKiB: 4 * 1024 * 1024, iterations: 64, parallelism: 255 };
+/**
+ * Upper bounds that keep a hostile header from exhausting memory or time.
+ * 1 GiB is also about what hash-wasm's WebAssembly memory can allocate.
+ */
+export const KDF_CEILING: KdfCost = { memoryKiB: 1024 * 1024, iterations: 64, parallelism: 255 };
 
 const FIELDS = ['memoryKiB', 'iterations', 'parallelism'] as const;
 
@@ -44,11 +47,14 @@ export function resolveKdfCost(options: unknown, argument = 'options.kdf'): KdfC
   return out as unknown as KdfCost;
 }
 
-/** Refuses costs read from a header that fall outside floor and ceiling. */
+/**
+ * Refuses costs read from a header that fall outside floor and ceiling.
+ * @throws {KdfTooWeakError} below the floor (a downgraded header).
+ * @throws {IntegrityError} where 'header': above the ceiling (a hostile header meant to exhaust memory).
+ */
 export function checkStoredKdfCost(cost: KdfCost): void {
   for (const field of FIELDS) {
     if (cost[field] < KDF_FLOOR[field]) throw new KdfTooWeakError(field, cost[field], KDF_FLOOR[field]);
-    // Above the ceiling is not weak but hostile (memory exhaustion): treat as damage.
-    if (cost[field] > KDF_CEILING[field]) throw new KdfTooWeakError(field, cost[field], KDF_CEILING[field]);
+    if (cost[field] > KDF_CEILING[field]) throw new IntegrityError('header', 'kdf', `${field} ${cost[field]} above the ceiling ${KDF_CEILING[field]}`);
   }
 }

@@ -8,8 +8,10 @@
  *
  * A `Keyring` is immutable: every change (passphrase, recovery code, new
  * epoch, retired epoch) returns a new keyring with the header sequence
- * raised, and the caller persists `header()` before using it. So a failed
- * write leaves the old keyring, matching the old header on disk.
+ * raised, and the caller persists `header()` before using it. A failed
+ * header write may have reached one copy, so after a failure either
+ * keyring may be the one on disk; both stay valid (keys are shared, and
+ * wiping one wipes the keys of every keyring derived from it).
  *
  * Unlock reads every header copy, prefers the newest intact one, and falls
  * back to an older intact copy if the credential opens only that one (a
@@ -28,7 +30,7 @@ import { Redacted, redactInspection, wipe } from '../crypto/redacted.ts';
 import { equalBytes } from '../util/bytes.ts';
 import { mustOptions, mustSignal, throwIfAborted } from '../util/validate.ts';
 import { MAX_EPOCHS, SALT_LENGTH, decodeHeader, encodeHeader, type HeaderFields, type ParsedHeader, type WrappedEpoch } from './header.ts';
-import { checkStoredKdfCost, resolveKdfCost, type KdfCost } from './kdf-params.ts';
+import { KDF_DEFAULTS, checkStoredKdfCost, resolveKdfCost, type KdfCost } from './kdf-params.ts';
 import { generateRecoveryCode, parseRecoveryCode } from './recovery-code.ts';
 import { generateDataKey, unwrapDataKey, wrapDataKey } from './data-keys.ts';
 import {
@@ -81,12 +83,28 @@ export class Keyring {
     const signal = mustSignal('options.signal', opts.signal);
     throwIfAborted(signal);
 
+    return Keyring.#build(kdf, random, (salt) => passphraseSlotKey(passphrase, kdf, salt, signal));
+  }
+
+  /**
+   * A keyring for a memory-only store: the same key hierarchy and record
+   * sealing, but its slots are sealed under random keys nobody keeps, so no
+   * Argon2id runs and nothing can ever unlock it again (which is the point).
+   */
+  static async createEphemeral(random: Random = systemRandom): Promise<Keyring> {
+    const { keyring } = await Keyring.#build(KDF_DEFAULTS, random, async () => new SymmetricKey(random(32)));
+    return keyring;
+  }
+
+  static async #build(
+    kdf: KdfCost, random: Random, slotKeyFor: (salt: Uint8Array) => Promise<SymmetricKey>,
+  ): Promise<{ keyring: Keyring; recoveryCode: Redacted<string> }> {
     const storeId = random(STORE_ID_LENGTH);
     const { publicKey, secretKey } = generateKemKeyPair(random);
     const ctx = { version: FORMAT_LATEST, storeId, publicKey };
     const passphraseSalt = random(SALT_LENGTH);
     const recoverySalt = random(SALT_LENGTH);
-    const slotKey = await passphraseSlotKey(passphrase, kdf, passphraseSalt, signal);
+    const slotKey = await slotKeyFor(passphraseSalt);
     const passphraseSlot = sealPassphraseSlot(ctx, slotKey, kdf, passphraseSalt, secretKey, random);
     slotKey.wipe();
     const recovery = generateRecoveryCode(random);
@@ -205,6 +223,10 @@ export class Keyring {
   get epochs(): number[] {
     return this.#state.fields.epochs.map((e) => e.epoch);
   }
+  /** True when `epoch` has a live data key. */
+  hasEpoch(epoch: number): boolean {
+    return this.#state.dataKeys.has(epoch);
+  }
   /** Argon2id costs recorded in the header. */
   get kdf(): KdfCost {
     return this.#state.fields.kdf;
@@ -234,6 +256,9 @@ export class Keyring {
     const opts = mustOptions<KeyringOperationOptions & { kdf?: Partial<KdfCost> }>('options', options);
     const random = mustRandom(opts.random);
     const signal = mustSignal('options.signal', opts.signal);
+    if (opts.kdf !== undefined && (opts.kdf === null || typeof opts.kdf !== 'object')) {
+      throw new InvalidArgumentError('options.kdf', 'an object of Argon2id costs', opts.kdf);
+    }
     const kdf = opts.kdf === undefined ? this.kdf : resolveKdfCost({ ...this.kdf, ...opts.kdf });
     const salt = random(SALT_LENGTH);
     const key = await passphraseSlotKey(newPassphrase, kdf, salt, signal);
@@ -282,7 +307,10 @@ export class Keyring {
     return this.#next({ epochs: fields.epochs.filter((e: WrappedEpoch) => e.epoch !== epoch) }, dataKeys);
   }
 
-  /** Wipes every secret this keyring holds. Later use throws. */
+  /**
+   * Wipes every secret this keyring holds. Keyrings derived from one another
+   * share keys, so call this once, on the last one in use. Later use throws.
+   */
   wipe(): void {
     wipe(this.#state.secretKey);
     this.#state.macKey.wipe();

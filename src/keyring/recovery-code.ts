@@ -6,7 +6,8 @@
  * and 1 check character: CRC-5 (polynomial x^5+x^2+1) over the group's
  * index and its 20 bits. A CRC of degree 5 detects every error burst of up
  * to 5 bits, so any single mistyped character is caught and the group
- * named; a group typed in the wrong place is caught with probability 31/32.
+ * named; a group typed in the wrong place differs only in the 3 index bits
+ * (a burst under 5 bits), so it is caught too.
  *
  * Parsing is forgiving of what people do: case, spaces and dashes are
  * ignored, and O->0, I/L->1 as Crockford prescribes.
@@ -71,7 +72,7 @@ export function parseRecoveryCode(text: unknown): Uint8Array {
     const values: number[] = [];
     for (let c = 0; c < 5; c++) {
       const value = ALPHABET.indexOf(clean[g * 5 + c] as string);
-      if (value < 0) throw new InvalidArgumentError('recoveryCode', `only the characters ${ALPHABET}`, `an invalid character in group ${g + 1}`);
+      if (value < 0) throw new InvalidArgumentError('recoveryCode', `only the characters ${ALPHABET}: group ${g + 1} has another`);
       values.push(value);
     }
     const data = (((values[0] as number) << 15) | ((values[1] as number) << 10) | ((values[2] as number) << 5) | (values[3] as number)) >>> 0;

@@ -1,0 +1,204 @@
+/**
+ * The storage below the engine: LevelDB on disk (`classic-level`) or in
+ * memory (`memory-level`). The only module that imports either.
+ *
+ * The engine stores only opaque records here (sealed WAL records, blocks,
+ * run indexes, the manifest) under short structural keys that reveal
+ * nothing about user keys (engine/keys.ts). The header lives beside the
+ * LevelDB folder as two files (header-file.ts), or in memory.
+ *
+ * Every failure below surfaces as a typed error: `StoreLockedError` when
+ * another handle owns the directory, `StorageFullError` on ENOSPC,
+ * `IOError` otherwise, each with the original error as `cause`.
+ */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ClassicLevel } from 'classic-level';
+import { MemoryLevel } from 'memory-level';
+import { IOError, StorageFullError, StoreLockedError, SynapsedError } from '../errors.ts';
+import { readHeaderCopies, writeHeaderCopies } from './header-file.ts';
+
+/** One write in an atomic batch. */
+export type BackendOp = { readonly type: 'put'; readonly key: Uint8Array; readonly value: Uint8Array } | { readonly type: 'del'; readonly key: Uint8Array };
+
+/** A half-open key range [gte, lt). */
+export interface BackendRange {
+  readonly gte: Uint8Array;
+  readonly lt: Uint8Array;
+}
+
+/** What the engine needs from the storage below. */
+export interface Backend {
+  /** True when data survives the process (disk). */
+  readonly persistent: boolean;
+  /** Where the store lives (a directory, or ':memory:'). */
+  readonly location: string;
+  get(key: Uint8Array): Promise<Uint8Array | undefined>;
+  /** Synchronous read: no thread-pool hop. */
+  getSync(key: Uint8Array): Uint8Array | undefined;
+  /** Applies `ops` atomically; `sync` makes them durable (fsync) before resolving. */
+  write(ops: readonly BackendOp[], sync: boolean): Promise<void>;
+  /** Deletes every key in the range. */
+  clear(range: BackendRange): Promise<void>;
+  /** Entries in the range, in key order. */
+  entries(range: BackendRange): AsyncIterable<[Uint8Array, Uint8Array]>;
+  /** Keys in the range, in key order. */
+  keys(range: BackendRange): AsyncIterable<Uint8Array>;
+  /** Asks LevelDB to compact the range, so deleted ciphertext leaves the files. */
+  compact(range: BackendRange): Promise<void>;
+  readHeader(): Promise<Array<Uint8Array | undefined>>;
+  writeHeader(header: Uint8Array): Promise<void>;
+  close(): Promise<void>;
+}
+
+// Both implement the same abstract-level API; typed as the disk one, checked with instanceof where they differ.
+type Level = ClassicLevel<Uint8Array, Uint8Array>;
+
+const VIEW = { keyEncoding: 'view', valueEncoding: 'view' } as const;
+
+/** LevelDB tuning for encrypted, incompressible values. */
+const CLASSIC_OPTIONS = {
+  ...VIEW,
+  // Ciphertext does not compress; Snappy would only burn CPU.
+  compression: false,
+  // LevelDB's cache would hold ciphertext; the engine caches decrypted blocks instead.
+  cacheSize: 4 * 1024 * 1024,
+  writeBufferSize: 16 * 1024 * 1024,
+  maxFileSize: 8 * 1024 * 1024,
+} as const;
+
+class LevelBackend implements Backend {
+  readonly #db: Level;
+  readonly #headerDir: string | undefined;
+  #memoryHeader: Uint8Array | undefined;
+  readonly persistent: boolean;
+  readonly location: string;
+
+  constructor(db: Level, location: string, headerDir: string | undefined) {
+    this.#db = db;
+    this.location = location;
+    this.#headerDir = headerDir;
+    this.persistent = headerDir !== undefined;
+  }
+
+  async get(key: Uint8Array): Promise<Uint8Array | undefined> {
+    try {
+      return await this.#db.get(key);
+    } catch (error) {
+      throw mapLevelError('read', error, this.location);
+    }
+  }
+
+  getSync(key: Uint8Array): Uint8Array | undefined {
+    try {
+      return this.#db.getSync(key);
+    } catch (error) {
+      throw mapLevelError('read', error, this.location);
+    }
+  }
+
+  async write(ops: readonly BackendOp[], sync: boolean): Promise<void> {
+    try {
+      await this.#db.batch(ops as BackendOp[], { sync } as object);
+    } catch (error) {
+      throw mapLevelError('write', error, this.location);
+    }
+  }
+
+  async clear(range: BackendRange): Promise<void> {
+    try {
+      await this.#db.clear({ gte: range.gte, lt: range.lt });
+    } catch (error) {
+      throw mapLevelError('write', error, this.location);
+    }
+  }
+
+  async *entries(range: BackendRange): AsyncIterable<[Uint8Array, Uint8Array]> {
+    try {
+      for await (const entry of this.#db.iterator({ gte: range.gte, lt: range.lt })) yield entry;
+    } catch (error) {
+      throw mapLevelError('read', error, this.location);
+    }
+  }
+
+  async *keys(range: BackendRange): AsyncIterable<Uint8Array> {
+    try {
+      for await (const key of this.#db.keys({ gte: range.gte, lt: range.lt })) yield key;
+    } catch (error) {
+      throw mapLevelError('read', error, this.location);
+    }
+  }
+
+  async compact(range: BackendRange): Promise<void> {
+    if (!(this.#db instanceof ClassicLevel)) return;
+    try {
+      await this.#db.compactRange(range.gte, range.lt);
+    } catch (error) {
+      throw mapLevelError('compact', error, this.location);
+    }
+  }
+
+  async readHeader(): Promise<Array<Uint8Array | undefined>> {
+    if (this.#headerDir === undefined) return [this.#memoryHeader];
+    return readHeaderCopies(this.#headerDir);
+  }
+
+  async writeHeader(header: Uint8Array): Promise<void> {
+    if (this.#headerDir === undefined) {
+      this.#memoryHeader = header.slice();
+      return;
+    }
+    await writeHeaderCopies(this.#headerDir, header);
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.#db.close();
+    } catch (error) {
+      throw mapLevelError('close', error, this.location);
+    }
+  }
+}
+
+/** Opens (creating if needed) the LevelDB folder `dir/db`; the header files sit in `dir`. */
+export async function openDiskBackend(dir: string): Promise<Backend> {
+  try {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+  } catch (error) {
+    throw mapLevelError('create directory', error, dir);
+  }
+  const db = new ClassicLevel<Uint8Array, Uint8Array>(join(dir, 'db'), CLASSIC_OPTIONS);
+  try {
+    await db.open();
+  } catch (error) {
+    throw mapLevelError('open', error, dir);
+  }
+  return new LevelBackend(db, dir, dir);
+}
+
+/** An ephemeral in-memory backend: same engine, same encryption, nothing on disk. */
+export async function openMemoryBackend(): Promise<Backend> {
+  const db = new MemoryLevel<Uint8Array, Uint8Array>(VIEW);
+  await db.open();
+  return new LevelBackend(db as unknown as Level, ':memory:', undefined);
+}
+
+/** Maps Level and system errors to the package's typed errors. */
+function mapLevelError(operation: string, error: unknown, location: string): SynapsedError {
+  if (error instanceof SynapsedError) return error;
+  const codes = causeCodes(error);
+  if (codes.includes('LEVEL_LOCKED')) return new StoreLockedError(location, { cause: error });
+  if (codes.includes('ENOSPC') || /no space left/i.test(String((error as Error)?.message))) return new StorageFullError(operation, error);
+  return new IOError(operation, error);
+}
+
+function causeCodes(error: unknown): string[] {
+  const codes: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; current !== undefined && current !== null && depth < 5; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string') codes.push(code);
+    current = (current as { cause?: unknown }).cause;
+  }
+  return codes;
+}

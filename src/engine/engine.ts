@@ -1,0 +1,648 @@
+/**
+ * The encrypted ordered key-value engine: an LSM tree of sealed records on
+ * LevelDB. Internal: `storage.ts` validates arguments and owns lifecycle.
+ *
+ * Write path: a commit becomes one sealed WAL record (engine/wal.ts);
+ * concurrent commits are grouped into one LevelDB batch (one fsync for
+ * every `sync` commit in the group), then applied to the memtable.
+ * Read path: memtable(s), then runs newest first (engine/run.ts), each
+ * with a bloom filter, a decrypted-block cache and synchronous block reads.
+ * Background (one job at a time): a full memtable is frozen and flushed
+ * into a new run; runs of equal tier are merged four at a time (size-
+ * tiered), so each byte is rewritten O(log n) times, not O(n).
+ *
+ * Views: a reader sees (seq, memtables, runs). Memtables are multi-version
+ * (filtered by seq) and runs immutable, so a pinned view stays consistent
+ * while writes, flushes and merges go on; pinned runs are deleted only when
+ * released. Optimistic transactions validate their read set against the
+ * keys written by commits after their view (`recentWrites`).
+ *
+ * Invariants: manifest.seq <= every WAL sequence kept on disk; runs listed
+ * newest first never overlap in time; run ids are never reused; a crash at
+ * any point leaves the old manifest or the new one (one LevelDB batch).
+ */
+import { ClosedError, IntegrityError } from '../errors.ts';
+import { KIND } from '../format.ts';
+import type { Keyring } from '../keyring/keyring.ts';
+import type { Random } from '../crypto/random.ts';
+import { breathe } from '../util/breathe.ts';
+import { readU32, readU64, u64Bytes } from '../util/bytes.ts';
+import type { Backend, BackendOp } from './backend.ts';
+import { BlockCache } from './block-cache.ts';
+import { LargeRef, type StoredValue } from './block.ts';
+import { MANIFEST_KEY, PREFIX, indexKey, runRanges, walKey, walRange } from './keys.ts';
+import { EMPTY_MANIFEST, openManifest, sealManifest, type Manifest, type NamedSnapshotMeta } from './manifest.ts';
+import { Memtable, keyString, type Version } from './memtable.ts';
+import { mergeSorted } from './merge.ts';
+import { RecordCipher } from './record.ts';
+import { Run, RunWriter, type RunContext, type RunShape } from './run.ts';
+import { decodeWalOps, encodeWalOps, type WriteOp } from './wal.ts';
+
+/** Tuning, all with defaults in storage.ts. */
+export interface EngineOptions extends RunShape {
+  readonly memtableBytes: number;
+  readonly cacheBytes: number;
+  readonly random?: Random | undefined;
+}
+
+/** A consistent read view. Unpinned views read the latest data (seq = Infinity). */
+export class View {
+  readonly seq: number;
+  readonly memtables: readonly Memtable[];
+  readonly runs: readonly Run[];
+  released = false;
+  constructor(seq: number, memtables: readonly Memtable[], runs: readonly Run[]) {
+    this.seq = seq;
+    this.memtables = memtables;
+    this.runs = runs;
+  }
+}
+
+/** Bounds of a scan, already normalized by the facade. */
+export interface KeyRange {
+  readonly low?: Uint8Array | undefined;
+  readonly lowInclusive: boolean;
+  readonly high?: Uint8Array | undefined;
+  readonly highInclusive: boolean;
+  readonly reverse: boolean;
+}
+
+/** What an optimistic transaction read: validated at commit. */
+export interface ReadSet {
+  readonly startSeq: number;
+  readonly keys: ReadonlySet<string>;
+  readonly ranges: readonly KeyRange[];
+}
+
+/** Internal signal: the transaction must retry. */
+export class ConflictSignal extends Error {}
+
+interface CommitRequest {
+  readonly ops: readonly WriteOp[];
+  readonly sync: boolean;
+  readonly readSet: ReadSet | undefined;
+  readonly resolve: (seq: number) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+const MERGE_WIDTH = 4;
+const MAX_IMMUTABLE = 2;
+const MERGE_BATCH_BYTES = 8 * 1024 * 1024;
+const BREATHE_EVERY = 2048;
+
+export class Engine {
+  readonly #backend: Backend;
+  readonly #cipher: RecordCipher;
+  readonly #options: EngineOptions;
+  readonly #ctx: RunContext;
+  #manifest: Manifest;
+  #active = new Memtable();
+  /** Frozen memtables waiting for flush, newest first. */
+  #immutables: Memtable[] = [];
+  /** Live runs, newest first. */
+  #runs: Run[] = [];
+  /** Named snapshots, each pinning its runs. */
+  #named = new Map<string, { meta: NamedSnapshotMeta; view: View }>();
+  /** Every run whose records are still stored: live, pinned or named. */
+  readonly #allRuns = new Map<number, Run>();
+  #lastSeq: number;
+  #nextSeq: number;
+  #nextRun: number;
+  #current: View | undefined;
+  readonly #pinned = new Set<View>();
+  #activeReadSets = 0;
+  #recentWrites: Array<{ seq: number; keys: string[] }> = [];
+  #queue: CommitRequest[] = [];
+  #committing = false;
+  #jobs: Promise<void> = Promise.resolve();
+  #flushWaiters: Array<() => void> = [];
+  #closed = false;
+  /** The last background failure (flush or merge); retried on the next trigger. */
+  backgroundError: unknown;
+  readonly stats = { commits: 0, groups: 0, flushes: 0, merges: 0, bytesFlushed: 0, bytesMerged: 0, walBytes: 0 };
+
+  private constructor(backend: Backend, cipher: RecordCipher, options: EngineOptions, manifest: Manifest) {
+    this.#backend = backend;
+    this.#cipher = cipher;
+    this.#options = options;
+    this.#ctx = { backend, cipher, cache: new BlockCache(options.cacheBytes) };
+    this.#manifest = manifest;
+    this.#lastSeq = manifest.seq;
+    this.#nextSeq = manifest.seq + 1;
+    this.#nextRun = manifest.nextRun;
+  }
+
+  /**
+   * Opens the engine over an unlocked keyring: loads the manifest and run
+   * indexes, deletes orphans of interrupted merges, replays the WAL.
+   * @throws {IntegrityError} a damaged manifest, run index or WAL record.
+   */
+  static async open(backend: Backend, keyring: Keyring, options: EngineOptions): Promise<Engine> {
+    const cipher = new RecordCipher(keyring, options.random);
+    const sealed = await backend.get(MANIFEST_KEY);
+    const manifest = sealed === undefined ? EMPTY_MANIFEST : openManifest(cipher, sealed);
+    const engine = new Engine(backend, cipher, options, manifest);
+    await engine.#load();
+    return engine;
+  }
+
+  async #load(): Promise<void> {
+    const manifest = this.#manifest;
+    const loaded = new Map<number, Run>();
+    const load = async (id: number): Promise<Run> => {
+      let run = loaded.get(id);
+      if (run === undefined) {
+        run = await Run.load(this.#ctx, id);
+        loaded.set(id, run);
+      }
+      return run;
+    };
+    for (const id of manifest.runs) this.#runs.push(await load(id));
+    for (const run of loaded.values()) this.#allRuns.set(run.id, run);
+    for (const meta of manifest.snapshots) {
+      const runs = await Promise.all(meta.runs.map(load));
+      for (const run of runs) this.#allRuns.set(run.id, run);
+      for (const run of runs) run.refs++;
+      this.#named.set(meta.name, { meta, view: new View(meta.seq, [], runs) });
+    }
+    // Orphans: runs a crash left half-written or unreferenced. Data first, index last,
+    // so an interrupted clean-up is found again by its index on the next open.
+    for await (const key of this.#backend.keys({ gte: new Uint8Array([PREFIX.INDEX]), lt: new Uint8Array([PREFIX.INDEX + 1]) })) {
+      const id = readU32(key, 1);
+      if (!loaded.has(id)) await this.#deleteRunRecords(id);
+    }
+    await this.#backend.clear(walRange(0, manifest.seq + 1));
+    await this.#replayWal();
+  }
+
+  async #replayWal(): Promise<void> {
+    let expected = this.#manifest.seq + 1;
+    for await (const [key, sealed] of this.#backend.entries(walRange(expected, Number.MAX_SAFE_INTEGER))) {
+      const seq = Number(readU64(key, 1));
+      if (seq !== expected) throw new IntegrityError('wal', expected, `missing; found ${seq} next`);
+      const plain = this.#cipher.open(KIND.WAL, u64Bytes(BigInt(seq)), sealed, 'wal', seq);
+      for (const op of decodeWalOps(plain, seq)) this.#active.apply(op.key, op.value, seq, Infinity);
+      this.#lastSeq = seq;
+      expected = seq + 1;
+    }
+    this.#nextSeq = this.#lastSeq + 1;
+  }
+
+  get cipher(): RecordCipher {
+    return this.#cipher;
+  }
+  get lastSeq(): number {
+    return this.#lastSeq;
+  }
+  get cache(): BlockCache {
+    return this.#ctx.cache;
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  /** The latest data, unpinned (valid until the next await). */
+  view(): View {
+    this.#current ??= new View(Infinity, [this.#active, ...this.#immutables], this.#runs);
+    return this.#current;
+  }
+
+  /** A view frozen at the last committed sequence, kept readable until `release`. */
+  pin(): View {
+    this.#ensureOpen();
+    const latest = this.view();
+    const view = new View(this.#lastSeq, latest.memtables, latest.runs);
+    for (const run of view.runs) run.refs++;
+    this.#pinned.add(view);
+    return view;
+  }
+
+  /** Pins an existing view (a named snapshot's) so its runs outlive a concurrent delete. */
+  pinView(base: View): View {
+    this.#ensureOpen();
+    const view = new View(base.seq, base.memtables, base.runs);
+    for (const run of view.runs) run.refs++;
+    this.#pinned.add(view);
+    return view;
+  }
+
+  /** Releases a pinned view; runs retired meanwhile are deleted once unpinned. */
+  release(view: View): void {
+    if (view.released || !this.#pinned.has(view)) return;
+    view.released = true;
+    this.#pinned.delete(view);
+    for (const run of view.runs) this.#unref(run);
+  }
+
+  /** The value of `key` in `view` (a copy), or undefined. */
+  get(view: View, key: Uint8Array): Uint8Array | undefined {
+    for (const memtable of view.memtables) {
+      const version = memtable.get(key, view.seq);
+      if (version !== undefined) return version.value === null ? undefined : version.value.slice();
+    }
+    for (const run of view.runs) {
+      const stored = run.get(this.#ctx, key);
+      if (stored !== undefined) return this.#materialize(run, stored);
+    }
+    return undefined;
+  }
+
+  #materialize(run: Run, stored: StoredValue): Uint8Array | undefined {
+    if (stored === null) return undefined;
+    if (stored instanceof LargeRef) return run.large(this.#ctx, stored);
+    return stored.slice();
+  }
+
+  /**
+   * Live entries of `view` in range, merged with an optional newer source
+   * (a transaction's own writes). Keys and values are copies.
+   */
+  *scan(view: View, range: KeyRange, newer?: Iterator<[Uint8Array, Uint8Array | null]>): Generator<[Uint8Array, Uint8Array]> {
+    const lowS = range.low === undefined ? undefined : keyString(range.low);
+    const highS = range.high === undefined ? undefined : keyString(range.high);
+    const sources: Array<Iterator<[Uint8Array, Uint8Array | null | StoredValue]>> = [];
+    if (newer !== undefined) sources.push(newer);
+    for (const memtable of view.memtables) {
+      sources.push(versionValues(memtable.range(lowS, range.lowInclusive, highS, range.highInclusive, range.reverse, view.seq)));
+    }
+    const runOffset = sources.length;
+    for (const run of view.runs) sources.push(run.range(this.#ctx, range.low, range.lowInclusive, range.high, range.highInclusive, range.reverse));
+    for (const [key, value, source] of mergeSorted(sources, range.reverse)) {
+      if (value === null) continue;
+      const out = source >= runOffset ? this.#materialize(view.runs[source - runOffset] as Run, value as StoredValue) : (value as Uint8Array).slice();
+      if (out !== undefined) yield [key.slice(), out];
+    }
+  }
+
+  // --------------------------------------------------------------- writes
+
+  /** Tracks a transaction so commits record their written keys for it. */
+  beginReadSet(): void {
+    this.#activeReadSets++;
+  }
+  endReadSet(): void {
+    this.#activeReadSets--;
+    if (this.#activeReadSets === 0) this.#recentWrites = [];
+  }
+
+  /**
+   * Commits `ops` atomically (they must be copies the caller will not touch).
+   * Resolves with the sequence once written (and fsynced when `sync`).
+   * Rejects with `ConflictSignal` when `readSet` saw data changed since.
+   */
+  commit(ops: readonly WriteOp[], sync: boolean, readSet?: ReadSet): Promise<number> {
+    this.#ensureOpen();
+    return new Promise<number>((resolve, reject) => {
+      this.#queue.push({ ops, sync, readSet, resolve, reject });
+      if (!this.#committing) void this.#drain();
+    });
+  }
+
+  async #drain(): Promise<void> {
+    this.#committing = true;
+    try {
+      while (this.#queue.length > 0) {
+        if (this.#immutables.length >= MAX_IMMUTABLE) await this.#waitForFlush();
+        const group = this.#queue;
+        this.#queue = [];
+        await this.#commitGroup(group);
+      }
+    } finally {
+      this.#committing = false;
+    }
+  }
+
+  async #commitGroup(group: CommitRequest[]): Promise<void> {
+    const accepted: Array<{ request: CommitRequest; seq: number }> = [];
+    const ops: BackendOp[] = [];
+    let sync = false;
+    const recording = this.#activeReadSets > 0;
+    for (const request of group) {
+      if (request.readSet !== undefined && this.#conflicts(request.readSet)) {
+        request.reject(new ConflictSignal());
+        continue;
+      }
+      const seq = this.#nextSeq++;
+      // Recorded now, so a later transaction in this same group validates against it.
+      if (recording) this.#recentWrites.push({ seq, keys: request.ops.map((op) => keyString(op.key)) });
+      const sealed = this.#cipher.seal(KIND.WAL, u64Bytes(BigInt(seq)), encodeWalOps(request.ops));
+      this.stats.walBytes += sealed.length;
+      ops.push({ type: 'put', key: walKey(seq), value: sealed });
+      sync ||= request.sync;
+      accepted.push({ request, seq });
+    }
+    if (accepted.length === 0) return;
+    try {
+      await this.#backend.write(ops, sync);
+    } catch (error) {
+      // Nothing of the batch is visible: LevelDB batches are atomic.
+      this.#nextSeq = this.#lastSeq + 1;
+      this.#recentWrites = this.#recentWrites.filter((w) => w.seq <= this.#lastSeq);
+      for (const { request } of accepted) request.reject(error);
+      return;
+    }
+    const oldestPinned = this.#oldestPinned();
+    const memtable = this.#active;
+    for (const { request, seq } of accepted) {
+      for (const op of request.ops) memtable.apply(op.key, op.value, seq, oldestPinned);
+      this.#lastSeq = seq;
+    }
+    this.stats.commits += accepted.length;
+    this.stats.groups++;
+    this.#pruneRecentWrites();
+    if (memtable.bytes >= this.#options.memtableBytes) this.#freeze();
+    for (const { request, seq } of accepted) request.resolve(seq);
+  }
+
+  #conflicts(readSet: ReadSet): boolean {
+    for (const write of this.#recentWrites) {
+      if (write.seq <= readSet.startSeq) continue;
+      for (const key of write.keys) {
+        if (readSet.keys.has(key)) return true;
+        for (const range of readSet.ranges) if (inRange(key, range)) return true;
+      }
+    }
+    return false;
+  }
+
+  #pruneRecentWrites(): void {
+    if (this.#recentWrites.length < 1024) return;
+    const oldest = this.#oldestPinned();
+    if (oldest === Infinity) return;
+    this.#recentWrites = this.#recentWrites.filter((w) => w.seq > oldest);
+  }
+
+  #oldestPinned(): number {
+    let oldest = Infinity;
+    for (const view of this.#pinned) if (view.seq < oldest) oldest = view.seq;
+    return oldest;
+  }
+
+  // ----------------------------------------------------------- background
+
+  /** Freezes the active memtable and schedules its flush. */
+  #freeze(): void {
+    if (this.#active.size === 0) return;
+    this.#active.freeze();
+    this.#immutables.unshift(this.#active);
+    this.#active = new Memtable();
+    this.#current = undefined;
+    this.#schedule(() => this.#flushOldest());
+  }
+
+  #schedule(job: () => Promise<void>): Promise<void> {
+    const run = this.#jobs.then(job);
+    this.#jobs = run.catch((error: unknown) => {
+      this.backgroundError = error;
+    });
+    return run;
+  }
+
+  #waitForFlush(): Promise<void> {
+    return new Promise((resolve) => {
+      this.#flushWaiters.push(resolve);
+      // A failed flush is retried, so writers never wait on nothing.
+      this.#schedule(() => this.#flushOldest());
+    });
+  }
+
+  /** Flushes the memtable now (and waits for pending flushes). */
+  async flush(): Promise<void> {
+    this.#ensureOpen();
+    this.#freeze();
+    this.#schedule(async () => undefined);
+    await this.#jobs;
+    if (this.#immutables.length > 0) {
+      await this.#schedule(() => this.#flushOldest());
+    }
+  }
+
+  /** Waits until every commit queued so far is applied (or failed). */
+  async drainCommits(): Promise<void> {
+    while (this.#committing || this.#queue.length > 0) await breathe();
+  }
+
+  /** Every run whose records are still stored (for key rotation). */
+  storedRuns(): Run[] {
+    return [...this.#allRuns.values()];
+  }
+
+  /** True while the run's records are stored. */
+  hasStoredRun(id: number): boolean {
+    return this.#allRuns.has(id);
+  }
+
+  /** Waits for background work queued so far. */
+  async idle(): Promise<void> {
+    await this.#jobs;
+  }
+
+  async #flushOldest(): Promise<void> {
+    const frozen = this.#immutables[this.#immutables.length - 1];
+    if (frozen === undefined) return this.#wakeWriters();
+    const bottom = this.#runs.length === 0;
+    const id = this.#nextRun++;
+    const writer = new RunWriter(this.#ctx, id, 0, frozen.size, this.#options);
+    let n = 0;
+    for (const [key, version] of frozen.latest()) {
+      if (version.value === null && bottom) continue;
+      writer.add(key, version.value);
+      if (++n % BREATHE_EVERY === 0) await breathe();
+    }
+    const { ops, run } = writer.finish();
+    const runs = run.entries > 0 ? [run, ...this.#runs] : this.#runs;
+    const manifest: Manifest = { ...this.#manifest, seq: frozen.maxSeq, nextRun: this.#nextRun, runs: runs.map((r) => r.id) };
+    const write = run.entries > 0 ? ops : [];
+    write.push({ type: 'put', key: MANIFEST_KEY, value: sealManifest(this.#cipher, manifest) });
+    await this.#backend.write(write, true);
+    this.#manifest = manifest;
+    this.#runs = runs;
+    if (run.entries > 0) this.#allRuns.set(run.id, run);
+    this.#immutables.pop();
+    this.#current = undefined;
+    this.stats.flushes++;
+    this.stats.bytesFlushed += run.bytes;
+    this.#wakeWriters();
+    await this.#backend.clear(walRange(0, frozen.maxSeq + 1));
+    const window = this.#pickMerge();
+    if (window !== undefined) this.#schedule(() => this.#merge(window[0], window[1]));
+  }
+
+  #wakeWriters(): void {
+    const waiters = this.#flushWaiters;
+    this.#flushWaiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  /** The newest contiguous window of MERGE_WIDTH runs sharing a tier, as [start, end). */
+  #pickMerge(): [number, number] | undefined {
+    const runs = this.#runs;
+    for (let start = 0; start + MERGE_WIDTH <= runs.length; start++) {
+      const tier = (runs[start] as Run).tier;
+      let end = start + 1;
+      while (end < runs.length && (runs[end] as Run).tier === tier) end++;
+      if (end - start >= MERGE_WIDTH) return [start, end];
+      start = end - 1;
+    }
+    return undefined;
+  }
+
+  async #merge(start: number, end: number): Promise<void> {
+    if (this.#closed) return;
+    const inputs = this.#runs.slice(start, end);
+    const bottom = end === this.#runs.length;
+    for (const run of inputs) run.refs++;
+    try {
+      const id = this.#nextRun++;
+      const tier = Math.max(...inputs.map((r) => r.tier)) + 1;
+      // A marker at the index key first: if a crash interrupts the merge, open finds and deletes the partial run.
+      await this.#backend.write([{ type: 'put', key: indexKey(id), value: new Uint8Array(0) }], false);
+      const expected = inputs.reduce((sum, r) => sum + r.entries, 0);
+      const writer = new RunWriter(this.#ctx, id, tier, expected, this.#options);
+      const sources = inputs.map((run) => run.range(this.#ctx, undefined, true, undefined, true, false));
+      let n = 0;
+      for (const [key, value, source] of mergeSorted(sources, false)) {
+        if (value === null) {
+          if (!bottom) writer.add(key, null);
+        } else {
+          writer.add(key, value instanceof LargeRef ? (inputs[source] as Run).large(this.#ctx, value) : value);
+        }
+        if (++n % BREATHE_EVERY === 0) {
+          if (writer.pendingBytes >= MERGE_BATCH_BYTES) await this.#backend.write(writer.takeOps(), false);
+          await breathe();
+        }
+      }
+      const { ops, run } = writer.finish();
+      const runs = [...this.#runs];
+      runs.splice(start, end - start, ...(run.entries > 0 ? [run] : []));
+      const manifest: Manifest = { ...this.#manifest, nextRun: this.#nextRun, runs: runs.map((r) => r.id) };
+      ops.push({ type: 'put', key: MANIFEST_KEY, value: sealManifest(this.#cipher, manifest) });
+      if (run.entries === 0) ops.push({ type: 'del', key: indexKey(id) });
+      await this.#backend.write(ops, true);
+      this.#manifest = manifest;
+      this.#runs = runs;
+      if (run.entries > 0) this.#allRuns.set(run.id, run);
+      this.#current = undefined;
+      this.stats.merges++;
+      this.stats.bytesMerged += run.bytes;
+      for (const input of inputs) input.retired = true;
+    } finally {
+      for (const run of inputs) this.#unref(run);
+    }
+    const next = this.#pickMerge();
+    if (next !== undefined) this.#schedule(() => this.#merge(next[0], next[1]));
+  }
+
+  #unref(run: Run): void {
+    run.refs--;
+    if (run.retired && run.refs <= 0 && !this.#closed) {
+      this.#ctx.cache.dropRun(run.id, run.blockCount);
+      this.#schedule(() => this.#deleteRunRecords(run.id));
+    }
+  }
+
+  async #deleteRunRecords(id: number): Promise<void> {
+    this.#allRuns.delete(id);
+    const [index, blocks, large] = runRanges(id, id + 1) as [never, never, never];
+    await this.#backend.clear(blocks);
+    await this.#backend.clear(large);
+    await this.#backend.clear(index);
+    // Ask LevelDB to rewrite the files that held them, so deleted ciphertext does not linger.
+    await this.#backend.compact(runRanges(id, id + 1)[1] as never);
+  }
+
+  // ------------------------------------------------------------ lifecycle
+
+  #ensureOpen(): void {
+    if (this.#closed) throw new ClosedError('store');
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Waits for queued commits and background work, then stops. Idempotent. */
+  async close(options: { flushAbove: number }): Promise<void> {
+    if (this.#closed) return;
+    while (this.#committing || this.#queue.length > 0) await breathe();
+    if (this.#active.bytes > options.flushAbove) this.#freeze();
+    while (this.#immutables.length > 0 && this.backgroundError === undefined) {
+      await this.#schedule(() => this.#flushOldest()).catch(() => undefined);
+    }
+    await this.#jobs;
+    this.#closed = true;
+    for (const view of [...this.#pinned]) this.release(view);
+    this.#ctx.cache.clear();
+  }
+
+  /** Named snapshot records (for storage.ts). */
+  get named(): ReadonlyMap<string, { meta: NamedSnapshotMeta; view: View }> {
+    return this.#named;
+  }
+
+  /** Runs a job in the background queue (exclusive with flushes and merges). */
+  exclusive<T>(job: () => Promise<T>): Promise<T> {
+    let result: T;
+    return this.#schedule(async () => {
+      result = await job();
+    }).then(() => result);
+  }
+
+  /** Writes a new manifest built from the current one (inside `exclusive`). */
+  async writeManifest(change: (m: Manifest) => Manifest, extra: BackendOp[] = []): Promise<void> {
+    const manifest = change(this.#manifest);
+    await this.#backend.write([...extra, { type: 'put', key: MANIFEST_KEY, value: sealManifest(this.#cipher, manifest) }], true);
+    this.#manifest = manifest;
+  }
+
+  /** Internal state for named snapshots and rotation (same layer only). */
+  get internals(): { runs: readonly Run[]; manifest: Manifest; ctx: RunContext; backend: Backend; immutables: number; activeBytes: number } {
+    return { runs: this.#runs, manifest: this.#manifest, ctx: this.#ctx, backend: this.#backend, immutables: this.#immutables.length, activeBytes: this.#active.bytes };
+  }
+
+  /** Adds or removes a named snapshot (inside `exclusive`, after a flush). */
+  async setNamed(name: string, add: boolean): Promise<NamedSnapshotMeta | undefined> {
+    const existing = this.#named.get(name);
+    if (add) {
+      const runs = [...this.#runs];
+      const meta: NamedSnapshotMeta = { name, seq: this.#manifest.seq, runs: runs.map((r) => r.id), created: Date.now() };
+      await this.writeManifest((m) => ({ ...m, snapshots: [...m.snapshots.filter((s) => s.name !== name), meta] }));
+      for (const run of runs) run.refs++;
+      this.#named.set(name, { meta, view: new View(meta.seq, [], runs) });
+      if (existing !== undefined) for (const run of existing.view.runs) this.#releaseNamedRun(run);
+      return meta;
+    }
+    if (existing === undefined) return undefined;
+    await this.writeManifest((m) => ({ ...m, snapshots: m.snapshots.filter((s) => s.name !== name) }));
+    this.#named.delete(name);
+    for (const run of existing.view.runs) this.#releaseNamedRun(run);
+    return existing.meta;
+  }
+
+  #releaseNamedRun(run: Run): void {
+    // A run no longer live (merged away) and pinned by nothing else is deleted.
+    if (!this.#runs.includes(run)) run.retired = true;
+    run.refs--;
+    if (run.retired && run.refs <= 0) {
+      this.#ctx.cache.dropRun(run.id, run.blockCount);
+      void this.#deleteRunRecords(run.id).catch((error: unknown) => {
+        this.backgroundError = error;
+      });
+    }
+  }
+}
+
+function* versionValues(source: Iterator<[Uint8Array, Version]> & Iterable<[Uint8Array, Version]>): Generator<[Uint8Array, Uint8Array | null]> {
+  for (const [key, version] of source) yield [key, version.value];
+}
+
+function inRange(key: string, range: KeyRange): boolean {
+  if (range.low !== undefined) {
+    const low = keyString(range.low);
+    if (range.lowInclusive ? key < low : key <= low) return false;
+  }
+  if (range.high !== undefined) {
+    const high = keyString(range.high);
+    if (range.highInclusive ? key > high : key >= high) return false;
+  }
+  return true;
+}

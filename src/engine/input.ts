@@ -1,0 +1,123 @@
+/**
+ * Argument normalization for the Store facade: keys and values (UTF-8
+ * strings or bytes, copied so later mutation by the caller cannot reach the
+ * engine), size limits, and scan ranges (prefix, gt/gte/lt/lte, reverse,
+ * limit) folded into one `KeyRange`.
+ */
+import { InvalidArgumentError, ValueTooLargeError } from '../errors.ts';
+import { compareBytes, utf8 } from '../util/bytes.ts';
+import type { KeyRange } from './engine.ts';
+
+/** Keys up to 64 KiB. */
+export const MAX_KEY_BYTES = 64 * 1024;
+/** Values up to 16 MiB; larger data belongs in the blob store. */
+export const MAX_VALUE_BYTES = 16 * 1024 * 1024;
+
+/** Bytes, or a string stored as UTF-8. */
+export type BytesLike = Uint8Array | string;
+
+/** A copy of `value` as bytes. */
+function bytesOf(argument: string, value: unknown): Uint8Array {
+  if (typeof value === 'string') return utf8(value);
+  if (value instanceof Uint8Array) return value.slice();
+  throw new InvalidArgumentError(argument, 'a Uint8Array or a string', value);
+}
+
+/** @throws {InvalidArgumentError} not bytes or string. @throws {ValueTooLargeError} over 64 KiB. */
+export function toKey(value: unknown, argument = 'key'): Uint8Array {
+  const key = bytesOf(argument, value);
+  if (key.length > MAX_KEY_BYTES) throw new ValueTooLargeError(argument, key.length, MAX_KEY_BYTES);
+  return key;
+}
+
+/** @throws {InvalidArgumentError} not bytes or string. @throws {ValueTooLargeError} over 16 MiB. */
+export function toValue(value: unknown, argument = 'value'): Uint8Array {
+  const bytes = bytesOf(argument, value);
+  if (bytes.length > MAX_VALUE_BYTES) throw new ValueTooLargeError(argument, bytes.length, MAX_VALUE_BYTES);
+  return bytes;
+}
+
+/** Options of `scan`. Bounds combine (intersect) with `prefix`. */
+export interface ScanOptions {
+  readonly prefix?: BytesLike;
+  readonly gt?: BytesLike;
+  readonly gte?: BytesLike;
+  readonly lt?: BytesLike;
+  readonly lte?: BytesLike;
+  readonly reverse?: boolean;
+  /** At most this many entries (default: no limit). */
+  readonly limit?: number;
+}
+
+/** The smallest key greater than every key starting with `prefix`, or undefined (all 0xff). */
+export function prefixEnd(prefix: Uint8Array): Uint8Array | undefined {
+  for (let i = prefix.length - 1; i >= 0; i--) {
+    if (prefix[i] !== 0xff) {
+      const end = prefix.slice(0, i + 1);
+      end[i] = (end[i] as number) + 1;
+      return end;
+    }
+  }
+  return undefined;
+}
+
+/** Validates scan options into a range and a limit. */
+export function toRange(options: unknown): { range: KeyRange; limit: number } {
+  if (options === undefined) return { range: { lowInclusive: true, highInclusive: true, reverse: false }, limit: Infinity };
+  if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options', 'a scan options object', options);
+  const o = options as Record<string, unknown>;
+  let low: Uint8Array | undefined;
+  let lowInclusive = true;
+  let high: Uint8Array | undefined;
+  let highInclusive = true;
+  const tightenLow = (key: Uint8Array, inclusive: boolean): void => {
+    const c = low === undefined ? 1 : compareBytes(key, low);
+    if (c > 0 || (c === 0 && !inclusive)) {
+      low = key;
+      lowInclusive = inclusive;
+    }
+  };
+  const tightenHigh = (key: Uint8Array, inclusive: boolean): void => {
+    const c = high === undefined ? -1 : compareBytes(key, high);
+    if (c < 0 || (c === 0 && !inclusive)) {
+      high = key;
+      highInclusive = inclusive;
+    }
+  };
+  if (o.prefix !== undefined) {
+    const prefix = toKey(o.prefix, 'options.prefix');
+    tightenLow(prefix, true);
+    const end = prefixEnd(prefix);
+    if (end !== undefined) tightenHigh(end, false);
+  }
+  if (o.gte !== undefined) tightenLow(toKey(o.gte, 'options.gte'), true);
+  if (o.gt !== undefined) tightenLow(toKey(o.gt, 'options.gt'), false);
+  if (o.lte !== undefined) tightenHigh(toKey(o.lte, 'options.lte'), true);
+  if (o.lt !== undefined) tightenHigh(toKey(o.lt, 'options.lt'), false);
+  if (o.reverse !== undefined && typeof o.reverse !== 'boolean') throw new InvalidArgumentError('options.reverse', 'a boolean', o.reverse);
+  let limit = Infinity;
+  if (o.limit !== undefined) {
+    const l = o.limit;
+    if (typeof l !== 'number' || !(l === Infinity || (Number.isInteger(l) && l >= 0))) {
+      throw new InvalidArgumentError('options.limit', 'a non-negative integer or Infinity', l);
+    }
+    limit = l;
+  }
+  return { range: { low, lowInclusive, high, highInclusive, reverse: o.reverse === true }, limit };
+}
+
+/** True when the range cannot contain any key. */
+export function isEmptyRange(range: KeyRange): boolean {
+  if (range.low === undefined || range.high === undefined) return false;
+  const c = compareBytes(range.low, range.high);
+  return c > 0 || (c === 0 && !(range.lowInclusive && range.highInclusive));
+}
+
+/** Durability of a write: 'relaxed' survives a process crash; 'sync' also a power cut (fsync). */
+export type Durability = 'relaxed' | 'sync';
+
+export function toDurability(value: unknown, fallback: Durability, argument = 'options.durability'): Durability {
+  if (value === undefined) return fallback;
+  if (value !== 'relaxed' && value !== 'sync') throw new InvalidArgumentError(argument, "'relaxed' or 'sync'", value);
+  return value;
+}

@@ -35,7 +35,8 @@ export class BloomBuilder {
   add(key: Uint8Array): void {
     const [h1, h2] = hashes(key);
     for (let i = 0; i < PROBES; i++) {
-      const bit = (h1 + Math.imul(i, h2)) % this.#size;
+      // >>> 0: Math.imul is signed; a negative index would be silently dropped by the typed array.
+      const bit = ((h1 + Math.imul(i, h2)) >>> 0) % this.#size;
       this.#bits[bit >>> 3] = (this.#bits[bit >>> 3] as number) | (1 << (bit & 7));
     }
   }
@@ -50,7 +51,7 @@ export function bloomMayContain(bits: Uint8Array, key: Uint8Array): boolean {
   if (size === 0) return true;
   const [h1, h2] = hashes(key);
   for (let i = 0; i < PROBES; i++) {
-    const bit = (h1 + Math.imul(i, h2)) % size;
+    const bit = ((h1 + Math.imul(i, h2)) >>> 0) % size;
     if (((bits[bit >>> 3] as number) & (1 << (bit & 7))) === 0) return false;
   }
   return true;

@@ -11,7 +11,7 @@
  */
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
-import { AbortedError } from '../errors.ts';
+import { AbortedError, InvalidArgumentError } from '../errors.ts';
 
 /** Argon2id cost parameters, all recorded in the store header. */
 export interface Argon2Params {
@@ -98,7 +98,8 @@ export class Argon2Worker {
       if (job === undefined) return;
       this.#finish(job);
       if (message.key !== undefined) job.resolve(new Uint8Array(message.key));
-      else job.reject(new Error(`argon2id failed: ${message.error ?? 'unknown'}`));
+      // hash-wasm rejects only parameters it cannot run (short salt, zero cost, memory it cannot allocate).
+      else job.reject(new InvalidArgumentError('params', `Argon2id parameters hash-wasm can run (${message.error ?? 'unknown'})`));
       if (this.#jobs.size === 0) worker.unref();
     });
     worker.on('error', (error) => {

@@ -52,10 +52,17 @@ function innerNonce(nonce: Uint8Array): Uint8Array {
   return iv;
 }
 
+/** Same contract as noble: wrong key or nonce lengths are errors, never zero-padded or truncated. */
+function checkLengths(key: Uint8Array, nonce: Uint8Array): void {
+  if (key.length !== 32) throw new RangeError(`XChaCha20-Poly1305 key must be 32 bytes, got ${key.length}`);
+  if (nonce.length !== NONCE_LENGTH) throw new RangeError(`XChaCha20-Poly1305 nonce must be ${NONCE_LENGTH} bytes, got ${nonce.length}`);
+}
+
 /** node:crypto fast path. */
 export const nativeXChaCha: XChaChaImpl = {
   name: 'node:crypto',
   encrypt(key, nonce, plaintext, aad) {
+    checkLengths(key, nonce);
     const subkey = hchachaSubkey(key, nonce);
     const cipher = createCipheriv('chacha20-poly1305', subkey, innerNonce(nonce), { authTagLength: TAG_LENGTH });
     subkey.fill(0);
@@ -69,7 +76,8 @@ export const nativeXChaCha: XChaChaImpl = {
     return out;
   },
   decrypt(key, nonce, sealed, aad) {
-    if (sealed.length < TAG_LENGTH) return undefined;
+    // Like the noble twin: a key or nonce of the wrong length opens nothing.
+    if (key.length !== 32 || nonce.length !== NONCE_LENGTH || sealed.length < TAG_LENGTH) return undefined;
     const bodyLength = sealed.length - TAG_LENGTH;
     const subkey = hchachaSubkey(key, nonce);
     const decipher = createDecipheriv('chacha20-poly1305', subkey, innerNonce(nonce), { authTagLength: TAG_LENGTH });

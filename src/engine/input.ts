@@ -9,9 +9,9 @@ import { compareBytes, utf8 } from '../util/bytes.ts';
 import type { KeyRange } from './engine.ts';
 
 /** Keys up to 64 KiB. */
-export const MAX_KEY_BYTES = 64 * 1024;
+export const MAX_KEY_BYTES: number = 64 * 1024;
 /** Values up to 16 MiB; larger data belongs in the blob store. */
-export const MAX_VALUE_BYTES = 16 * 1024 * 1024;
+export const MAX_VALUE_BYTES: number = 16 * 1024 * 1024;
 
 /** Bytes, or a string stored as UTF-8. */
 export type BytesLike = Uint8Array | string;
@@ -64,7 +64,7 @@ export function prefixEnd(prefix: Uint8Array): Uint8Array | undefined {
 /** Validates scan options into a range and a limit. */
 export function toRange(options: unknown): { range: KeyRange; limit: number } {
   if (options === undefined) return { range: { lowInclusive: true, highInclusive: true, reverse: false }, limit: Infinity };
-  if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options', 'a scan options object', options);
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) throw new InvalidArgumentError('options', 'a scan options object', options);
   const o = options as Record<string, unknown>;
   let low: Uint8Array | undefined;
   let lowInclusive = true;

@@ -2,7 +2,8 @@
  * Manifest: the engine's root record, sealed under key `M` (engine/keys.ts)
  * with AAD kind META and location `manifest`.
  *
- * Plaintext is MessagePack (msgpackr) of:
+ * Plaintext is MessagePack (@msgpack/msgpack: pure JS, no native optional
+ * dependencies) of:
  *   seq        every commit with sequence <= seq is in the runs
  *   nextRun    next run id; ids are never reused
  *   runs       live run ids, newest first (newer runs shadow older ones)
@@ -12,7 +13,7 @@
  * leaves the old manifest or the new one. It changes only on flush, merge
  * and snapshot edits, so its encoding is not a hot path.
  */
-import { pack, unpack } from 'msgpackr';
+import { decode, encode } from '@msgpack/msgpack';
 import { IntegrityError } from '../errors.ts';
 import { KIND } from '../format.ts';
 import { utf8 } from '../util/bytes.ts';
@@ -37,7 +38,7 @@ export const EMPTY_MANIFEST: Manifest = { seq: 0, nextRun: 1, runs: [], snapshot
 const LOCATION = utf8('manifest');
 
 export function sealManifest(cipher: RecordCipher, manifest: Manifest): Uint8Array {
-  return cipher.seal(KIND.META, LOCATION, pack(manifest));
+  return cipher.seal(KIND.META, LOCATION, encode(manifest));
 }
 
 /** @throws {IntegrityError} where 'page' id 'manifest'. */
@@ -45,7 +46,7 @@ export function openManifest(cipher: RecordCipher, sealed: Uint8Array): Manifest
   const plain = cipher.open(KIND.META, LOCATION, sealed, 'page', 'manifest');
   let value: unknown;
   try {
-    value = unpack(plain);
+    value = decode(plain);
   } catch (error) {
     throw new IntegrityError('page', 'manifest', 'undecodable', { cause: error });
   }

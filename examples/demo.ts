@@ -1,40 +1,87 @@
 /**
- * `npm start`: a short tour of what exists today, on a throwaway store
- * directory. Grows as the engine, documents, blobs and sync land.
+ * `npm start`: a short tour on a throwaway store directory. Creates an
+ * encrypted store, writes chat messages, scans a conversation, runs a
+ * transaction, takes a snapshot, rotates the data key, reopens with the
+ * recovery code, and shows that no plaintext reached the disk.
  */
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Keyring, WrongPassphraseError, readHeaderCopies, writeHeaderCopies } from '../src/index.ts';
+import { Store, WrongPassphraseError } from '../src/index.ts';
+
+const text = (bytes: Uint8Array | undefined): string => (bytes === undefined ? '(none)' : new TextDecoder().decode(bytes));
+const ms = (start: number): string => `${(performance.now() - start).toFixed(0)} ms`;
+
+async function filesUnder(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...(await filesUnder(path)));
+    else out.push(path);
+  }
+  return out;
+}
 
 const dir = await mkdtemp(join(tmpdir(), 'synapsed-demo-'));
 try {
-  let started = performance.now();
-  const { keyring, recoveryCode } = await Keyring.create({ passphrase: 'correct horse battery staple' });
-  await writeHeaderCopies(dir, keyring.header());
-  console.log(`created a store key hierarchy in ${dir} (${(performance.now() - started).toFixed(0)} ms, Argon2id 64 MiB t=3 p=4 in a worker)`);
-  console.log(`  files: ${(await readdir(dir)).join(', ')}`);
-  console.log(`  recovery code (shown once): ${recoveryCode.reveal()}`);
-  console.log(`  printed by accident it shows: ${recoveryCode}`);
+  let t = performance.now();
+  const { store, recoveryCode } = await Store.create(dir, { passphrase: 'correct horse battery staple' });
+  console.log(`created an encrypted store in ${dir} (${ms(t)}: Argon2id 64 MiB, t=3, p=4, in a worker)`);
+  console.log(`  recovery code, shown once: ${recoveryCode.reveal()}`);
+
+  t = performance.now();
+  const messages = [];
+  for (let i = 0; i < 10_000; i++) {
+    const peer = ['alice', 'bob', 'carol'][i % 3] as string;
+    messages.push({ type: 'put' as const, key: `chat/${peer}/${String(i).padStart(6, '0')}`, value: `message ${i} to ${peer}: secret-marker-${i}` });
+  }
+  for (let i = 0; i < messages.length; i += 1000) await store.batch(messages.slice(i, i + 1000));
+  console.log(`wrote 10,000 messages in 10 atomic batches (${ms(t)})`);
+
+  t = performance.now();
+  const latest = [];
+  for await (const [key, value] of store.scan({ prefix: 'chat/bob/', reverse: true, limit: 3 })) latest.push(`${text(key)} = ${text(value)}`);
+  console.log(`the 3 latest messages to bob, by a reverse prefix scan (${ms(t)}):\n  ${latest.join('\n  ')}`);
+
+  await store.put('balance/alice', '100');
+  await store.put('balance/bob', '0');
+  await store.transaction(async (tx) => {
+    const alice = Number(text(await tx.get('balance/alice')));
+    tx.put('balance/alice', String(alice - 25));
+    tx.put('balance/bob', String(Number(text(await tx.get('balance/bob'))) + 25));
+  });
+  const snapshot = store.snapshot();
+  await store.put('balance/alice', '0');
+  console.log(`after a transfer: alice ${text(await store.get('balance/alice'))} now, ${text(await snapshot.get('balance/alice'))} in the snapshot taken before`);
+  await snapshot.close();
+
+  t = performance.now();
+  let progress = 0;
+  await store.rotateKey({ onProgress: (p) => { progress = p.done / Math.max(1, p.total); } });
+  console.log(`rotated the data key: epoch ${store.stats().keyEpoch}, every record re-encrypted (${(progress * 100).toFixed(0)}%, ${ms(t)})`);
+  await store.close();
 
   try {
-    await Keyring.unlock(await readHeaderCopies(dir), { passphrase: 'wrong guess' });
+    await Store.open(dir, { passphrase: 'a wrong guess' });
   } catch (error) {
     if (!(error instanceof WrongPassphraseError)) throw error;
-    console.log(`wrong passphrase -> ${error.name} (${error.code})`);
+    console.log(`wrong passphrase -> ${error.name} (${error.code}), not "file is not a database"`);
   }
+  t = performance.now();
+  const reopened = await Store.open(dir, { recoveryCode: recoveryCode.reveal() });
+  console.log(`reopened with the recovery code (${ms(t)}): ${text(await reopened.get('chat/alice/000003'))}`);
+  await reopened.close();
 
-  started = performance.now();
-  const opened = await Keyring.unlock(await readHeaderCopies(dir), { passphrase: 'correct horse battery staple' });
-  console.log(`unlocked by passphrase in ${(performance.now() - started).toFixed(0)} ms; current key epoch ${opened.keyring.currentEpoch}`);
-
-  const changed = await opened.keyring.changePassphrase('a brand new passphrase');
-  const rotated = changed.addEpoch();
-  await writeHeaderCopies(dir, rotated.header());
-  console.log(`changed the passphrase (header only, data keys untouched) and added key epoch ${rotated.currentEpoch}`);
-
-  const recovered = await Keyring.unlock(await readHeaderCopies(dir), { recoveryCode: recoveryCode.reveal() });
-  console.log(`unlocked by recovery code: epochs ${recovered.keyring.epochs.join(', ')}`);
+  const files = await filesUnder(dir);
+  let leaks = 0;
+  let bytes = 0;
+  for (const file of files) {
+    const content = await readFile(file);
+    bytes += (await stat(file)).size;
+    for (const needle of ['secret-marker-', 'chat/alice', 'balance/']) if (content.includes(needle)) leaks++;
+  }
+  console.log(`${files.length} files, ${bytes.toLocaleString()} bytes on disk; plaintext found in them: ${leaks === 0 ? 'none' : `${leaks} hits (BUG)`}`);
+  if (leaks > 0) process.exitCode = 1;
 } finally {
   await rm(dir, { recursive: true, force: true });
 }

@@ -312,37 +312,41 @@ export class Engine {
   }
 
   async #commitGroup(group: CommitRequest[]): Promise<void> {
-    const accepted: Array<{ request: CommitRequest; seq: number }> = [];
+    const accepted: Array<{ request: CommitRequest; seq: number; recorded: boolean }> = [];
+    const conflicted = new Set<CommitRequest>();
     const ops: BackendOp[] = [];
     let sync = false;
-    const recording = this.#activeReadSets > 0;
-    for (const request of group) {
-      if (request.readSet !== undefined && this.#conflicts(request.readSet)) {
-        request.reject(new ConflictSignal());
-        continue;
-      }
-      const seq = this.#nextSeq++;
-      // Recorded now, so a later transaction in this same group validates against it.
-      if (recording) this.#recentWrites.push({ seq, keys: request.ops.map((op) => keyString(op.key)) });
-      const sealed = this.#cipher.seal(KIND.WAL, u64Bytes(BigInt(seq)), encodeWalOps(request.ops));
-      this.stats.walBytes += sealed.length;
-      ops.push({ type: 'put', key: walKey(seq), value: sealed });
-      sync ||= request.sync;
-      accepted.push({ request, seq });
-    }
-    if (accepted.length === 0) return;
     try {
+      for (const request of group) {
+        if (request.readSet !== undefined && this.#conflicts(request.readSet)) {
+          conflicted.add(request);
+          request.reject(new ConflictSignal());
+          continue;
+        }
+        const seq = this.#nextSeq++;
+        // Recorded now, so a later transaction in this same group validates against it.
+        const recorded = this.#activeReadSets > 0;
+        if (recorded) this.#recordWrites(seq, request.ops);
+        const sealed = this.#cipher.seal(KIND.WAL, u64Bytes(BigInt(seq)), encodeWalOps(request.ops));
+        this.stats.walBytes += sealed.length;
+        ops.push({ type: 'put', key: walKey(seq), value: sealed });
+        sync ||= request.sync;
+        accepted.push({ request, seq, recorded });
+      }
+      if (accepted.length === 0) return;
       await this.#backend.write(ops, sync);
     } catch (error) {
       // Nothing of the batch is visible: LevelDB batches are atomic.
       this.#nextSeq = this.#lastSeq + 1;
       this.#recentWrites = this.#recentWrites.filter((w) => w.seq <= this.#lastSeq);
-      for (const { request } of accepted) request.reject(error);
+      for (const request of group) if (!conflicted.has(request)) request.reject(error);
       return;
     }
     const oldestPinned = this.#oldestPinned();
     const memtable = this.#active;
-    for (const { request, seq } of accepted) {
+    for (const { request, seq, recorded } of accepted) {
+      // A transaction that began while this batch was being written reads below `seq`: it must see these keys as changed.
+      if (!recorded && this.#activeReadSets > 0) this.#recordWrites(seq, request.ops);
       for (const op of request.ops) memtable.apply(op.key, op.value, seq, oldestPinned);
       this.#lastSeq = seq;
     }
@@ -351,6 +355,12 @@ export class Engine {
     this.#pruneRecentWrites();
     if (memtable.bytes >= this.#options.memtableBytes) this.#freeze();
     for (const { request, seq } of accepted) request.resolve(seq);
+  }
+
+  #recordWrites(seq: number, ops: readonly WriteOp[]): void {
+    const keys = new Array<string>(ops.length);
+    for (let i = 0; i < ops.length; i++) keys[i] = keyString((ops[i] as WriteOp).key);
+    this.#recentWrites.push({ seq, keys });
   }
 
   #conflicts(readSet: ReadSet): boolean {

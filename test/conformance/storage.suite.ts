@@ -166,6 +166,18 @@ export function runStorageSuite(name: string, factory: StoreFactory, supports: S
       assert.equal(text(await store.get('counter')), '20');
     });
 
+    withStore('a transaction that starts while a write is in flight does not overwrite it', async ({ store }) => {
+      await store.put('k', 'old');
+      // Not awaited: its batch is being written while the transaction below pins its view and reads.
+      const write = store.put('k', 'new');
+      const tx = store.transaction(async (t) => {
+        const seen = text(await t.get('k'));
+        t.put('k', `${seen}+tx`);
+      });
+      await Promise.all([write, tx]);
+      assert.equal(text(await store.get('k')), 'new+tx');
+    });
+
     withStore('a transaction whose scanned range changed under it retries', async ({ store }) => {
       await store.put('items/1', 'x');
       let attempts = 0;

@@ -99,7 +99,10 @@ class LevelBackend implements Backend {
 
   async write(ops: readonly BackendOp[], sync: boolean): Promise<void> {
     try {
-      await this.#db.batch(ops as BackendOp[], { sync } as object);
+      const only = ops.length === 1 ? ops[0] : undefined;
+      // A single put skips abstract-level's batch preparation: the common case of one awaited commit.
+      if (only?.type === 'put') await this.#db.put(only.key, only.value, { sync } as object);
+      else await this.#db.batch(ops as BackendOp[], { sync } as object);
     } catch (error) {
       throw mapLevelError('write', error, this.location);
     }

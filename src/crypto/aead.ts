@@ -15,13 +15,16 @@ import { systemRandom, type Random } from './random.ts';
 /** Bytes a sealed message adds to its plaintext. */
 export const SEAL_OVERHEAD: number = NONCE_LENGTH + TAG_LENGTH;
 
-/** Encrypts and authenticates `plaintext`, bound to `aad`. */
-export function seal(key: SymmetricKey, plaintext: Uint8Array, aad: Uint8Array, random: Random = systemRandom): Uint8Array {
+/**
+ * Encrypts and authenticates `plaintext`, bound to `aad`. With `reserve`,
+ * the result starts with that many zero bytes for the caller's own header
+ * (so records are built with one allocation and no copies).
+ */
+export function seal(key: SymmetricKey, plaintext: Uint8Array, aad: Uint8Array, random: Random = systemRandom, reserve = 0): Uint8Array {
   const nonce = random(NONCE_LENGTH);
-  const body = defaultXChaCha.encrypt(key.bytes, nonce, plaintext, aad);
-  const out = new Uint8Array(NONCE_LENGTH + body.length);
-  out.set(nonce, 0);
-  out.set(body, NONCE_LENGTH);
+  const out = new Uint8Array(reserve + SEAL_OVERHEAD + plaintext.length);
+  out.set(nonce, reserve);
+  defaultXChaCha.encryptInto(out, reserve + NONCE_LENGTH, key.bytes, nonce, plaintext, aad);
   return out;
 }
 

@@ -25,6 +25,8 @@ export interface XChaChaImpl {
   readonly name: string;
   /** Returns ciphertext || tag. */
   encrypt(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array;
+  /** Writes ciphertext || tag into `out` at `offset` (which must have room): no intermediate copies. */
+  encryptInto(out: Uint8Array, offset: number, key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): void;
   /** Returns the plaintext, or undefined if the tag does not verify. */
   decrypt(key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, aad: Uint8Array): Uint8Array | undefined;
 }
@@ -32,13 +34,18 @@ export interface XChaChaImpl {
 // "expand 32-byte k" as little-endian words (RFC 8439 §2.3).
 const SIGMA = new Uint32Array([0x61707865, 0x3320646e, 0x79622d32, 0x6b206574]);
 
+// Scratch words for HChaCha20, reused: it runs once per seal/open, and these
+// allocations showed in profiles. Wiped after every use; JS is single-threaded.
+const keyWords = new Uint32Array(8);
+const keyBytes = new Uint8Array(keyWords.buffer);
+const nonceWords = new Uint32Array(4);
+const nonceBytes = new Uint8Array(nonceWords.buffer);
+
 /** HChaCha20(key, nonce[0..16]) -> 32-byte subkey (draft-irtf-cfrg-xchacha §2.2). */
 export function hchachaSubkey(key: Uint8Array, nonce: Uint8Array): Uint8Array {
   // Copies give 4-byte alignment for the word views; noble swaps on BE hosts.
-  const keyWords = new Uint32Array(8);
-  new Uint8Array(keyWords.buffer).set(key);
-  const nonceWords = new Uint32Array(4);
-  new Uint8Array(nonceWords.buffer).set(nonce.subarray(0, 16));
+  keyBytes.set(key);
+  nonceBytes.set(nonce.subarray(0, 16));
   const out = new Uint32Array(8);
   hchacha(SIGMA, keyWords, nonceWords, out);
   keyWords.fill(0);
@@ -62,18 +69,21 @@ function checkLengths(key: Uint8Array, nonce: Uint8Array): void {
 export const nativeXChaCha: XChaChaImpl = {
   name: 'node:crypto',
   encrypt(key, nonce, plaintext, aad) {
+    const out = new Uint8Array(plaintext.length + TAG_LENGTH);
+    this.encryptInto(out, 0, key, nonce, plaintext, aad);
+    return out;
+  },
+  encryptInto(out, offset, key, nonce, plaintext, aad) {
     checkLengths(key, nonce);
     const subkey = hchachaSubkey(key, nonce);
     const cipher = createCipheriv('chacha20-poly1305', subkey, innerNonce(nonce), { authTagLength: TAG_LENGTH });
     subkey.fill(0);
     cipher.setAAD(aad, { plaintextLength: plaintext.length });
-    const out = new Uint8Array(plaintext.length + TAG_LENGTH);
     const body = cipher.update(plaintext);
-    out.set(body, 0);
+    out.set(body, offset);
     const rest = cipher.final();
-    out.set(rest, body.length);
-    out.set(cipher.getAuthTag(), plaintext.length);
-    return out;
+    out.set(rest, offset + body.length);
+    out.set(cipher.getAuthTag(), offset + plaintext.length);
   },
   decrypt(key, nonce, sealed, aad) {
     // Like the noble twin: a key or nonce of the wrong length opens nothing.
@@ -101,6 +111,9 @@ export const nobleXChaCha: XChaChaImpl = {
   name: '@noble/ciphers',
   encrypt(key, nonce, plaintext, aad) {
     return xchacha20poly1305(key, nonce, aad).encrypt(plaintext);
+  },
+  encryptInto(out, offset, key, nonce, plaintext, aad) {
+    out.set(xchacha20poly1305(key, nonce, aad).encrypt(plaintext), offset);
   },
   decrypt(key, nonce, sealed, aad) {
     if (sealed.length < TAG_LENGTH) return undefined;

@@ -52,11 +52,9 @@ export class RecordCipher {
     const keyring = this.#keyring;
     const epoch = keyring.currentEpoch;
     const aad = buildAad(FORMAT_LATEST, kind, keyring.storeId, epoch, location);
-    const sealed = seal(keyring.dataKey(epoch), plaintext, aad, this.#random);
-    const out = new Uint8Array(HEADER_LENGTH + sealed.length);
+    const out = seal(keyring.dataKey(epoch), plaintext, aad, this.#random, HEADER_LENGTH);
     out[0] = FORMAT_LATEST;
     writeU32(out, 1, epoch);
-    out.set(sealed, HEADER_LENGTH);
     return out;
   }
 

@@ -42,6 +42,13 @@ export class Snapshot implements AsyncDisposable {
     return this.#engine.get(this.#view, k);
   }
 
+  /** The value under `key`, synchronously. @throws {ClosedError} after close. */
+  getSync(key: BytesLike): Uint8Array | undefined {
+    const k = toKey(key);
+    this.#check();
+    return this.#engine.get(this.#view, k);
+  }
+
   async getMany(keys: readonly BytesLike[]): Promise<Array<Uint8Array | undefined>> {
     if (!Array.isArray(keys)) throw new InvalidArgumentError('keys', 'an array of keys', keys);
     const ks = keys.map((k, i) => toKey(k, `keys[${i}]`));

@@ -225,6 +225,11 @@ export class Store implements AsyncDisposable {
     return this.#backend.location;
   }
 
+  /** True for a store on disk, false for a memory store. */
+  get persistent(): boolean {
+    return this.#backend.persistent;
+  }
+
   /** Writes `value` under `key`. Resolves once durable per `durability`. */
   async put(key: BytesLike, value: BytesLike, options?: WriteOptions): Promise<void> {
     const op: WriteOp = { key: toKey(key), value: toValue(value) };
@@ -235,6 +240,17 @@ export class Store implements AsyncDisposable {
 
   /** The value under `key` (a fresh copy), or undefined. */
   async get(key: BytesLike): Promise<Uint8Array | undefined> {
+    const k = toKey(key);
+    this.#check();
+    return this.#engine.get(this.#engine.view(), k);
+  }
+
+  /**
+   * The value under `key`, synchronously. Reads never wait on I/O queues:
+   * the memtable and the decrypted-block cache answer in memory, and a block
+   * miss is one synchronous LevelDB read.
+   */
+  getSync(key: BytesLike): Uint8Array | undefined {
     const k = toKey(key);
     this.#check();
     return this.#engine.get(this.#engine.view(), k);

@@ -23,12 +23,9 @@ import type { PrivateOpenOptions } from './private-api.ts';
 /** Opens the store for the database; receives Level's open flags so a disk factory may honour them. */
 export type StoreFactory = (options: PrivateOpenOptions) => Promise<Store>;
 
-/** What the Store reports as the location of a memory store. */
-const MEMORY_LOCATION = ':memory:';
-
 /** True for a memory-only store (its data does not outlive the process). */
 export function isMemoryStore(store: Store): boolean {
-  return store.location === MEMORY_LOCATION;
+  return !store.persistent;
 }
 
 export class StoreSource {

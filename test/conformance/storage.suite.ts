@@ -43,6 +43,8 @@ export function runStorageSuite(name: string, factory: StoreFactory, supports: S
       await store.delete('a');
       assert.equal(await store.get('a'), undefined);
       assert.equal(await store.has('b'), true);
+      assert.deepEqual(store.getSync('b'), new Uint8Array([0, 255, 7]));
+      assert.equal(store.getSync('a'), undefined);
       assert.equal(await store.has('a'), false);
       await store.delete('never-written');
     });
@@ -117,6 +119,7 @@ export function runStorageSuite(name: string, factory: StoreFactory, supports: S
       await store.put('new', 'x');
       await store.flush();
       assert.equal(text(await snap.get('k')), 'before');
+      assert.equal(text(snap.getSync('k')), 'before');
       assert.equal(text(await snap.get('gone')), 'here');
       assert.equal(await snap.get('new'), undefined);
       assert.deepEqual(await collect(snap.scan()), [['gone', 'here'], ['k', 'before']]);

@@ -22,4 +22,5 @@ export { Transaction } from './engine/transaction.ts';
 export type { NamedSnapshots, NamedSnapshotInfo } from './engine/named-snapshots.ts';
 export type { RotateOptions, RotateProgress } from './engine/rotate.ts';
 export type { ScanOptions, BytesLike, Durability } from './engine/input.ts';
-export { MAX_KEY_BYTES, MAX_VALUE_BYTES } from './engine/input.ts';
+export { MAX_KEY_BYTES, MAX_VALUE_BYTES, NAMESPACE, type Namespace } from './engine/input.ts';
+export { Keyspace } from './engine/keyspace.ts';

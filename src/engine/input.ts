@@ -3,6 +3,11 @@
  * strings or bytes, copied so later mutation by the caller cannot reach the
  * engine), size limits, and scan ranges (prefix, gt/gte/lt/lte, reverse,
  * limit) folded into one `KeyRange`.
+ *
+ * Namespaces: every engine key starts with one namespace byte, so user KV
+ * data and the records of upper layers (documents, time series, sync) share
+ * one encrypted engine, commit together, and never collide or show up in
+ * each other's scans. The byte is added here and stripped from scan results.
  */
 import { InvalidArgumentError, ValueTooLargeError } from '../errors.ts';
 import { compareBytes, utf8 } from '../util/bytes.ts';
@@ -16,6 +21,23 @@ export const MAX_VALUE_BYTES: number = 16 * 1024 * 1024;
 /** Bytes, or a string stored as UTF-8. */
 export type BytesLike = Uint8Array | string;
 
+/** Namespace bytes. Stored in every engine key: never renumber. */
+export const NAMESPACE = {
+  /** The user's key-value data (`store.put`, `store.scan`, ...). */
+  USER: 0x00,
+  /** Document collections and their indexes. */
+  DOCUMENTS: 0x10,
+  /** Time-series buckets. */
+  TIMESERIES: 0x20,
+  /** Sync change feeds and peer state. */
+  SYNC: 0x30,
+  /** Engine-level metadata of upper layers (collection definitions, ...). */
+  SYSTEM: 0x7f,
+} as const;
+
+/** One of the `NAMESPACE` bytes. */
+export type Namespace = (typeof NAMESPACE)[keyof typeof NAMESPACE];
+
 /** A copy of `value` as bytes. */
 function bytesOf(argument: string, value: unknown): Uint8Array {
   if (typeof value === 'string') return utf8(value);
@@ -23,11 +45,37 @@ function bytesOf(argument: string, value: unknown): Uint8Array {
   throw new InvalidArgumentError(argument, 'a Uint8Array or a string', value);
 }
 
-/** @throws {InvalidArgumentError} not bytes or string. @throws {ValueTooLargeError} over 64 KiB. */
-export function toKey(value: unknown, argument = 'key'): Uint8Array {
-  const key = bytesOf(argument, value);
-  if (key.length > MAX_KEY_BYTES) throw new ValueTooLargeError(argument, key.length, MAX_KEY_BYTES);
+/** `ns` followed by the key bytes (one allocation: the copy the engine keeps). */
+function prefixed(ns: number, argument: string, value: unknown): Uint8Array {
+  if (typeof value === 'string') {
+    const body = utf8(value);
+    const out = new Uint8Array(body.length + 1);
+    out[0] = ns;
+    out.set(body, 1);
+    return out;
+  }
+  if (value instanceof Uint8Array) {
+    const out = new Uint8Array(value.length + 1);
+    out[0] = ns;
+    out.set(value, 1);
+    return out;
+  }
+  throw new InvalidArgumentError(argument, 'a Uint8Array or a string', value);
+}
+
+/**
+ * The engine key for a user key in namespace `ns`.
+ * @throws {InvalidArgumentError} not bytes or string. @throws {ValueTooLargeError} over 64 KiB.
+ */
+export function toKey(value: unknown, argument = 'key', ns: number = NAMESPACE.USER): Uint8Array {
+  const key = prefixed(ns, argument, value);
+  if (key.length - 1 > MAX_KEY_BYTES) throw new ValueTooLargeError(argument, key.length - 1, MAX_KEY_BYTES);
   return key;
+}
+
+/** The user-visible key of an engine key (a view without the namespace byte). */
+export function userKey(engineKey: Uint8Array): Uint8Array {
+  return engineKey.subarray(1);
 }
 
 /** @throws {InvalidArgumentError} not bytes or string. @throws {ValueTooLargeError} over 16 MiB. */
@@ -61,9 +109,10 @@ export function prefixEnd(prefix: Uint8Array): Uint8Array | undefined {
   return undefined;
 }
 
-/** Validates scan options into a range and a limit. */
-export function toRange(options: unknown): { range: KeyRange; limit: number } {
-  if (options === undefined) return { range: { lowInclusive: true, highInclusive: true, reverse: false }, limit: Infinity };
+/** Validates scan options into an engine range inside namespace `ns`, and a limit. */
+export function toRange(options: unknown, ns: number = NAMESPACE.USER): { range: KeyRange; limit: number } {
+  const whole: KeyRange = { low: new Uint8Array([ns]), lowInclusive: true, high: new Uint8Array([ns + 1]), highInclusive: false, reverse: false };
+  if (options === undefined) return { range: whole, limit: Infinity };
   if (options === null || typeof options !== 'object' || Array.isArray(options)) throw new InvalidArgumentError('options', 'a scan options object', options);
   const o = options as Record<string, unknown>;
   let low: Uint8Array | undefined;
@@ -84,16 +133,19 @@ export function toRange(options: unknown): { range: KeyRange; limit: number } {
       highInclusive = inclusive;
     }
   };
+  // The namespace bounds first: every other bound only narrows them.
+  tightenLow(whole.low as Uint8Array, true);
+  tightenHigh(whole.high as Uint8Array, false);
   if (o.prefix !== undefined) {
-    const prefix = toKey(o.prefix, 'options.prefix');
+    const prefix = toKey(o.prefix, 'options.prefix', ns);
     tightenLow(prefix, true);
     const end = prefixEnd(prefix);
     if (end !== undefined) tightenHigh(end, false);
   }
-  if (o.gte !== undefined) tightenLow(toKey(o.gte, 'options.gte'), true);
-  if (o.gt !== undefined) tightenLow(toKey(o.gt, 'options.gt'), false);
-  if (o.lte !== undefined) tightenHigh(toKey(o.lte, 'options.lte'), true);
-  if (o.lt !== undefined) tightenHigh(toKey(o.lt, 'options.lt'), false);
+  if (o.gte !== undefined) tightenLow(toKey(o.gte, 'options.gte', ns), true);
+  if (o.gt !== undefined) tightenLow(toKey(o.gt, 'options.gt', ns), false);
+  if (o.lte !== undefined) tightenHigh(toKey(o.lte, 'options.lte', ns), true);
+  if (o.lt !== undefined) tightenHigh(toKey(o.lt, 'options.lt', ns), false);
   if (o.reverse !== undefined && typeof o.reverse !== 'boolean') throw new InvalidArgumentError('options.reverse', 'a boolean', o.reverse);
   let limit = Infinity;
   if (o.limit !== undefined) {

@@ -7,6 +7,7 @@
  */
 import { InvalidArgumentError } from '../errors.ts';
 import type { Engine } from './engine.ts';
+import { NAMESPACE } from './input.ts';
 import { Snapshot } from './snapshot.ts';
 
 /** What `list` returns for each named snapshot. */
@@ -60,7 +61,7 @@ export class NamedSnapshots {
     const n = mustName(name);
     this.#check();
     const entry = this.#engine.named.get(n);
-    return entry === undefined ? undefined : new Snapshot(this.#engine, this.#engine.pinView(entry.view), true, n);
+    return entry === undefined ? undefined : Snapshot.pinned(this.#engine, this.#engine.pinView(entry.view), NAMESPACE.USER, n);
   }
 
   /** Deletes a named snapshot; its runs are freed unless still needed. Returns false if absent. */

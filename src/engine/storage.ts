@@ -11,22 +11,20 @@
  * await store.close()
  * ```
  */
-import {
-  AbortedError, ClosedError, InvalidArgumentError, StoreExistsError, StoreNotFoundError, TransactionConflictError,
-} from '../errors.ts';
+import { ClosedError, InvalidArgumentError, StoreExistsError, StoreNotFoundError } from '../errors.ts';
 import { Keyring, type UnlockCredential } from '../keyring/keyring.ts';
 import type { KdfCost } from '../keyring/kdf-params.ts';
 import type { Random } from '../crypto/random.ts';
 import type { Redacted } from '../crypto/redacted.ts';
-import { mustOptions, mustSignal, throwIfAborted } from '../util/validate.ts';
+import { mustOptions, mustSignal } from '../util/validate.ts';
 import { openDiskBackend, openMemoryBackend, type Backend } from './backend.ts';
-import { ConflictSignal, Engine, type EngineOptions } from './engine.ts';
+import { Engine, type EngineOptions } from './engine.ts';
 import { readHeaderCopies } from './header-file.ts';
-import { isEmptyRange, toDurability, toKey, toRange, toValue, type BytesLike, type Durability, type ScanOptions } from './input.ts';
+import { NAMESPACE, toDurability, type Durability } from './input.ts';
+import { Keyspace } from './keyspace.ts';
+
+export type { BatchOperation, TransactionOptions, WriteOptions } from './keyspace.ts';
 import { rotateKey, type RotateOptions } from './rotate.ts';
-import { Snapshot } from './snapshot.ts';
-import { Transaction } from './transaction.ts';
-import type { WriteOp } from './wal.ts';
 import { NamedSnapshots } from './named-snapshots.ts';
 
 /** Tuning shared by create, open and memory. */
@@ -53,22 +51,6 @@ export interface CreateOptions extends StoreOptions {
 }
 
 export type OpenOptions = StoreOptions & UnlockCredential & { readonly signal?: AbortSignal };
-
-export interface WriteOptions {
-  readonly durability?: Durability;
-}
-
-/** One operation of `batch`. */
-export type BatchOperation =
-  | { readonly type: 'put'; readonly key: BytesLike; readonly value: BytesLike }
-  | { readonly type: 'del'; readonly key: BytesLike };
-
-export interface TransactionOptions {
-  readonly signal?: AbortSignal;
-  /** Tries before `TransactionConflictError`. Default 10. */
-  readonly maxAttempts?: number;
-  readonly durability?: Durability;
-}
 
 /** Figures for monitoring (see docs/operations.md). */
 export interface StoreStats {
@@ -122,19 +104,19 @@ function mustDir(dir: unknown): string {
 }
 
 /** An encrypted, ordered key-value store. */
-export class Store implements AsyncDisposable {
+export class Store extends Keyspace implements AsyncDisposable {
   readonly #backend: Backend;
   readonly #engine: Engine;
-  readonly #durability: Durability;
   readonly #random: Random | undefined;
   #closing: Promise<void> | undefined;
   /** Named snapshots that survive reopen: create, list, get, delete. */
   readonly snapshots: NamedSnapshots;
 
   private constructor(backend: Backend, engine: Engine, durability: Durability, random: Random | undefined) {
+    // The closing flag is read through this callback; it is set only after construction.
+    super(engine, NAMESPACE.USER, durability, () => this.#check());
     this.#backend = backend;
     this.#engine = engine;
-    this.#durability = durability;
     this.#random = random;
     this.snapshots = new NamedSnapshots(engine, () => this.#check());
   }
@@ -215,11 +197,6 @@ export class Store implements AsyncDisposable {
     if (this.#closing !== undefined || this.#engine.closed) throw new ClosedError('store');
   }
 
-  #sync(options: unknown): boolean {
-    const opts = mustOptions<WriteOptions>('options', options);
-    return toDurability(opts.durability, this.#durability) === 'sync';
-  }
-
   /** Where the store lives (':memory:' for memory stores). */
   get location(): string {
     return this.#backend.location;
@@ -228,135 +205,6 @@ export class Store implements AsyncDisposable {
   /** True for a store on disk, false for a memory store. */
   get persistent(): boolean {
     return this.#backend.persistent;
-  }
-
-  /** Writes `value` under `key`. Resolves once durable per `durability`. */
-  async put(key: BytesLike, value: BytesLike, options?: WriteOptions): Promise<void> {
-    const op: WriteOp = { key: toKey(key), value: toValue(value) };
-    const sync = this.#sync(options);
-    this.#check();
-    await this.#engine.commit([op], sync);
-  }
-
-  /** The value under `key` (a fresh copy), or undefined. */
-  async get(key: BytesLike): Promise<Uint8Array | undefined> {
-    const k = toKey(key);
-    this.#check();
-    return this.#engine.get(this.#engine.view(), k);
-  }
-
-  /**
-   * The value under `key`, synchronously. Reads never wait on I/O queues:
-   * the memtable and the decrypted-block cache answer in memory, and a block
-   * miss is one synchronous LevelDB read.
-   */
-  getSync(key: BytesLike): Uint8Array | undefined {
-    const k = toKey(key);
-    this.#check();
-    return this.#engine.get(this.#engine.view(), k);
-  }
-
-  /** Values for several keys, in order, from one consistent view. */
-  async getMany(keys: readonly BytesLike[]): Promise<Array<Uint8Array | undefined>> {
-    if (!Array.isArray(keys)) throw new InvalidArgumentError('keys', 'an array of keys', keys);
-    const ks = keys.map((k, i) => toKey(k, `keys[${i}]`));
-    this.#check();
-    const view = this.#engine.view();
-    return ks.map((k) => this.#engine.get(view, k));
-  }
-
-  async has(key: BytesLike): Promise<boolean> {
-    return (await this.get(key)) !== undefined;
-  }
-
-  /** Deletes `key` (no error if absent). */
-  async delete(key: BytesLike, options?: WriteOptions): Promise<void> {
-    const op: WriteOp = { key: toKey(key), value: null };
-    const sync = this.#sync(options);
-    this.#check();
-    await this.#engine.commit([op], sync);
-  }
-
-  /**
-   * Applies puts and deletes atomically: all or none, even across a crash.
-   * @throws {InvalidArgumentError} names the operation by index, e.g. 'operations[3].key'.
-   */
-  async batch(operations: readonly BatchOperation[], options?: WriteOptions): Promise<void> {
-    if (!Array.isArray(operations)) throw new InvalidArgumentError('operations', 'an array of { type, key, value }', operations);
-    const ops: WriteOp[] = operations.map((o: unknown, i) => {
-      if (o === null || typeof o !== 'object') throw new InvalidArgumentError(`operations[${i}]`, 'an object { type, key, value }', o);
-      const { type, key, value } = o as Record<string, unknown>;
-      if (type === 'put') return { key: toKey(key, `operations[${i}].key`), value: toValue(value, `operations[${i}].value`) };
-      if (type === 'del') return { key: toKey(key, `operations[${i}].key`), value: null };
-      throw new InvalidArgumentError(`operations[${i}].type`, "'put' or 'del'", type);
-    });
-    const sync = this.#sync(options);
-    this.#check();
-    if (ops.length === 0) return;
-    await this.#engine.commit(ops, sync);
-  }
-
-  /** Entries in key order (or reverse), as of the moment the scan starts. */
-  async *scan(options?: ScanOptions): AsyncGenerator<[Uint8Array, Uint8Array]> {
-    const { range, limit } = toRange(options);
-    this.#check();
-    if (limit === 0 || isEmptyRange(range)) return;
-    const view = this.#engine.pin();
-    try {
-      let n = 0;
-      for (const entry of this.#engine.scan(view, range)) {
-        yield entry;
-        if (view.released) throw new ClosedError('store');
-        if (++n >= limit) return;
-      }
-    } finally {
-      this.#engine.release(view);
-    }
-  }
-
-  /**
-   * Runs `fn` in an optimistic, serializable transaction and commits its
-   * writes atomically. On a conflict with a concurrent commit, `fn` runs
-   * again (so keep side effects out of it). A throw rolls back.
-   * @throws {TransactionConflictError} still conflicting after `maxAttempts`.
-   * @throws {AbortedError} the signal fired.
-   */
-  async transaction<T>(fn: (tx: Transaction) => Promise<T> | T, options?: TransactionOptions): Promise<T> {
-    if (typeof fn !== 'function') throw new InvalidArgumentError('fn', 'a function (tx) => ...', fn);
-    const opts = mustOptions<TransactionOptions>('options', options);
-    const signal = mustSignal('options.signal', opts.signal);
-    const maxAttempts = opts.maxAttempts ?? 10;
-    if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new InvalidArgumentError('options.maxAttempts', 'a positive integer', maxAttempts);
-    const sync = toDurability(opts.durability, this.#durability) === 'sync';
-    this.#check();
-    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-      throwIfAborted(signal);
-      const view = this.#engine.pin();
-      this.#engine.beginReadSet();
-      const tx = new Transaction(this.#engine, view);
-      try {
-        const result = await fn(tx);
-        throwIfAborted(signal);
-        const { ops, readSet } = tx.finish();
-        if (ops.length > 0) await this.#engine.commit(ops, sync, readSet);
-        return result;
-      } catch (error) {
-        tx.abandon();
-        if (error instanceof ConflictSignal) continue;
-        if (signal?.aborted === true && !(error instanceof AbortedError)) throw new AbortedError({ cause: signal.reason });
-        throw error;
-      } finally {
-        this.#engine.endReadSet();
-        this.#engine.release(view);
-      }
-    }
-    throw new TransactionConflictError(maxAttempts);
-  }
-
-  /** A consistent read-only view as of now. Close it when done (or `await using`). */
-  snapshot(): Snapshot {
-    this.#check();
-    return new Snapshot(this.#engine, this.#engine.pin(), true);
   }
 
   /**

@@ -3,53 +3,71 @@
  * writes), buffers writes in a sorted map, and commits them atomically.
  * Optimistic and serializable: at commit, if any key it read, or any key
  * inside a range it scanned, was written by a commit after its view, it is
- * retried from scratch (storage.ts), up to a bound.
+ * retried from scratch (keyspace.ts), up to a bound.
+ *
+ * `tx.keyspace(ns)` is the same transaction seen through another namespace:
+ * all views share one write buffer and one read set, so documents, time
+ * series and KV data commit together.
  */
 import { ClosedError, InvalidArgumentError } from '../errors.ts';
 import btree from 'sorted-btree';
 import type { Engine, KeyRange, ReadSet, View } from './engine.ts';
-import { isEmptyRange, toKey, toRange, toValue, type BytesLike, type ScanOptions } from './input.ts';
+import { isEmptyRange, toKey, toRange, toValue, userKey, type BytesLike, type Namespace, type ScanOptions } from './input.ts';
 import { keyString } from './memtable.ts';
 import type { WriteOp } from './wal.ts';
 
 const BTree = btree.default;
 
-export class Transaction {
-  readonly #engine: Engine;
-  readonly #view: View;
-  readonly #writes = new BTree<string, WriteOp>();
-  readonly #readKeys = new Set<string>();
-  readonly #ranges: KeyRange[] = [];
-  #done = false;
+interface TxState {
+  readonly engine: Engine;
+  readonly view: View;
+  readonly writes: InstanceType<typeof BTree<string, WriteOp>>;
+  readonly readKeys: Set<string>;
+  readonly ranges: KeyRange[];
+  done: boolean;
+}
 
-  /** @internal Created by `store.transaction()`. */
-  constructor(engine: Engine, view: View) {
-    this.#engine = engine;
-    this.#view = view;
+export class Transaction {
+  readonly #state: TxState;
+  readonly #ns: Namespace;
+
+  private constructor(state: TxState, ns: Namespace) {
+    this.#state = state;
+    this.#ns = ns;
+  }
+
+  /** @internal Started by `transaction()` on a store or keyspace. */
+  static begin(engine: Engine, view: View, ns: Namespace): Transaction {
+    return new Transaction({ engine, view, writes: new BTree<string, WriteOp>(), readKeys: new Set(), ranges: [], done: false }, ns);
+  }
+
+  /** This transaction in another namespace (shared writes and reads). */
+  keyspace(ns: Namespace): Transaction {
+    return new Transaction(this.#state, ns);
   }
 
   #check(): void {
-    if (this.#done) throw new ClosedError('transaction');
+    if (this.#state.done) throw new ClosedError('transaction');
   }
 
   /** Reads a key, seeing this transaction's own writes. */
   async get(key: BytesLike): Promise<Uint8Array | undefined> {
-    const k = toKey(key);
+    const k = toKey(key, 'key', this.#ns);
     this.#check();
     return this.#read(k);
   }
 
   #read(key: Uint8Array): Uint8Array | undefined {
     const s = keyString(key);
-    const own = this.#writes.get(s);
+    const own = this.#state.writes.get(s);
     if (own !== undefined) return own.value === null ? undefined : own.value.slice();
-    this.#readKeys.add(s);
-    return this.#engine.get(this.#view, key);
+    this.#state.readKeys.add(s);
+    return this.#state.engine.get(this.#state.view, key);
   }
 
   async getMany(keys: readonly BytesLike[]): Promise<Array<Uint8Array | undefined>> {
     if (!Array.isArray(keys)) throw new InvalidArgumentError('keys', 'an array of keys', keys);
-    const ks = keys.map((k, i) => toKey(k, `keys[${i}]`));
+    const ks = keys.map((k, i) => toKey(k, `keys[${i}]`, this.#ns));
     this.#check();
     return ks.map((k) => this.#read(k));
   }
@@ -60,28 +78,28 @@ export class Transaction {
 
   /** Buffers a put; visible to this transaction's reads at once, to others on commit. */
   put(key: BytesLike, value: BytesLike): void {
-    const k = toKey(key);
+    const k = toKey(key, 'key', this.#ns);
     const v = toValue(value);
     this.#check();
-    this.#writes.set(keyString(k), { key: k, value: v });
+    this.#state.writes.set(keyString(k), { key: k, value: v });
   }
 
   /** Buffers a delete. */
   delete(key: BytesLike): void {
-    const k = toKey(key);
+    const k = toKey(key, 'key', this.#ns);
     this.#check();
-    this.#writes.set(keyString(k), { key: k, value: null });
+    this.#state.writes.set(keyString(k), { key: k, value: null });
   }
 
   /** Entries in key order, this transaction's writes included. */
   async *scan(options?: ScanOptions): AsyncGenerator<[Uint8Array, Uint8Array]> {
-    const { range, limit } = toRange(options);
+    const { range, limit } = toRange(options, this.#ns);
     this.#check();
     if (limit === 0 || isEmptyRange(range)) return;
-    this.#ranges.push(range);
+    this.#state.ranges.push(range);
     let n = 0;
-    for (const entry of this.#engine.scan(this.#view, range, this.#ownRange(range))) {
-      yield entry;
+    for (const [key, value] of this.#state.engine.scan(this.#state.view, range, this.#ownRange(range))) {
+      yield [userKey(key), value];
       this.#check();
       if (++n >= limit) return;
     }
@@ -90,7 +108,8 @@ export class Transaction {
   *#ownRange(range: KeyRange): Generator<[Uint8Array, Uint8Array | null]> {
     const low = range.low === undefined ? undefined : keyString(range.low);
     const high = range.high === undefined ? undefined : keyString(range.high);
-    const entries = range.reverse ? this.#writes.entriesReversed(high) : this.#writes.entries(low);
+    const writes = this.#state.writes;
+    const entries = range.reverse ? writes.entriesReversed(high) : writes.entries(low);
     for (const [k, op] of entries) {
       if (low !== undefined && (range.lowInclusive ? k < low : k <= low)) {
         if (range.reverse) return;
@@ -104,19 +123,20 @@ export class Transaction {
     }
   }
 
-  /** Number of buffered writes. */
+  /** Number of buffered writes (all namespaces). */
   get size(): number {
-    return this.#writes.size;
+    return this.#state.writes.size;
   }
 
   /** @internal The buffered writes and what was read, then the transaction is finished. */
   finish(): { ops: WriteOp[]; readSet: ReadSet } {
-    this.#done = true;
-    return { ops: [...this.#writes.values()], readSet: { startSeq: this.#view.seq, keys: this.#readKeys, ranges: this.#ranges } };
+    const state = this.#state;
+    state.done = true;
+    return { ops: [...state.writes.values()], readSet: { startSeq: state.view.seq, keys: state.readKeys, ranges: state.ranges } };
   }
 
   /** @internal Marks the transaction finished without committing. */
   abandon(): void {
-    this.#done = true;
+    this.#state.done = true;
   }
 }

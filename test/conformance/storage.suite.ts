@@ -9,7 +9,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   AbortedError, ClosedError, InvalidArgumentError, TransactionConflictError, ValueTooLargeError, WrongPassphraseError,
-  MAX_KEY_BYTES, MAX_VALUE_BYTES, Store, KDF_FLOOR,
+  MAX_KEY_BYTES, MAX_VALUE_BYTES, Store, KDF_FLOOR, NAMESPACE,
 } from '../../src/index.ts';
 import { bytes, collect, text, type StoreFactory, TEST_PASSPHRASE } from '../helpers/stores.ts';
 
@@ -257,6 +257,46 @@ export function runStorageSuite(name: string, factory: StoreFactory, supports: S
       assert.deepEqual(await collect(store.scan()), expected);
       for (const [k, v] of expected.slice(0, 50)) assert.equal(text(await store.get(k)), v);
       assert.ok(store.stats().flushes >= 4);
+    });
+
+    withStore('keyspaces are isolated from the user keyspace and from each other, edge keys included', async ({ store }) => {
+      const docs = store.keyspace(NAMESPACE.DOCUMENTS);
+      const series = store.keyspace(NAMESPACE.TIMESERIES);
+      await store.batch([{ type: 'put', key: '', value: 'user-empty' }, { type: 'put', key: new Uint8Array([0xff, 0xff]), value: 'user-ff' }]);
+      await docs.batch([{ type: 'put', key: '', value: 'doc-empty' }, { type: 'put', key: 'x', value: 'doc-x' }, { type: 'put', key: new Uint8Array([0xff]), value: 'doc-ff' }]);
+      await series.put('x', 'series-x');
+      await store.flush();
+      assert.deepEqual(await collect(store.scan()), [['', 'user-empty'], ['\ufffd\ufffd', 'user-ff']]);
+      assert.deepEqual((await collect(docs.scan())).map(([, v]) => v), ['doc-empty', 'doc-x', 'doc-ff']);
+      assert.deepEqual((await collect(docs.scan({ reverse: true, limit: 1 }))).map(([, v]) => v), ['doc-ff']);
+      assert.deepEqual(await collect(series.scan()), [['x', 'series-x']]);
+      assert.equal(await store.get('x'), undefined);
+      assert.equal(text(await docs.get('x')), 'doc-x');
+      await assert.rejects(async () => store.keyspace(0x42 as never), (e: unknown) => e instanceof InvalidArgumentError && e.argument === 'ns');
+    });
+
+    withStore('one transaction writes several keyspaces atomically, and a snapshot reads them at one moment', async ({ store }) => {
+      const docs = store.keyspace(NAMESPACE.DOCUMENTS);
+      await store.transaction(async (tx) => {
+        tx.put('kv', '1');
+        tx.keyspace(NAMESPACE.DOCUMENTS).put('doc', '1');
+        assert.equal(text(await tx.keyspace(NAMESPACE.DOCUMENTS).get('doc')), '1');
+        assert.equal(await tx.get('doc'), undefined);
+      });
+      const snap = store.snapshot();
+      await assert.rejects(store.transaction(async (tx) => {
+        tx.put('kv', '2');
+        tx.keyspace(NAMESPACE.DOCUMENTS).put('doc', '2');
+        throw new Error('abort both');
+      }), /abort both/);
+      await store.transaction(async (tx) => {
+        tx.put('kv', '3');
+        tx.keyspace(NAMESPACE.DOCUMENTS).put('doc', '3');
+      });
+      assert.deepEqual([text(await store.get('kv')), text(await docs.get('doc'))], ['3', '3']);
+      assert.deepEqual([text(await snap.get('kv')), text(await snap.keyspace(NAMESPACE.DOCUMENTS).get('doc'))], ['1', '1']);
+      await snap.close();
+      await assert.rejects(snap.keyspace(NAMESPACE.DOCUMENTS).get('doc'), ClosedError);
     });
 
     withStore('every method of a closed store rejects with ClosedError; close is idempotent', async ({ store }) => {

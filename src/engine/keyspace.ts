@@ -1,0 +1,205 @@
+/**
+ * Keyspace: the key-value API over one namespace of the engine
+ * (engine/input.ts NAMESPACE). `Store` is the user's keyspace plus
+ * lifecycle; upper layers (documents, time series, sync) take their own
+ * keyspace with `store.keyspace(ns)`, and one transaction can write in
+ * several keyspaces atomically (`tx.keyspace(ns)`).
+ *
+ * Validates every argument (typed errors naming it) before touching the
+ * engine; keys get the namespace byte here and lose it in scan results.
+ */
+import { InvalidArgumentError, AbortedError, TransactionConflictError } from '../errors.ts';
+import { mustOptions, mustSignal, throwIfAborted } from '../util/validate.ts';
+import { ConflictSignal, type Engine } from './engine.ts';
+import {
+  NAMESPACE, isEmptyRange, toDurability, toKey, toRange, toValue, userKey,
+  type BytesLike, type Durability, type Namespace, type ScanOptions,
+} from './input.ts';
+import { Snapshot } from './snapshot.ts';
+import { Transaction } from './transaction.ts';
+import type { WriteOp } from './wal.ts';
+
+export interface WriteOptions {
+  readonly durability?: Durability;
+}
+
+/** One operation of `batch`. */
+export type BatchOperation =
+  | { readonly type: 'put'; readonly key: BytesLike; readonly value: BytesLike }
+  | { readonly type: 'del'; readonly key: BytesLike };
+
+export interface TransactionOptions {
+  readonly signal?: AbortSignal;
+  /** Tries before `TransactionConflictError`. Default 10. */
+  readonly maxAttempts?: number;
+  readonly durability?: Durability;
+}
+
+/** Checks the owner is open; throws `ClosedError` if not. */
+export type OpenCheck = () => void;
+
+const NAMESPACES = new Set<number>(Object.values(NAMESPACE));
+
+/** Validates a namespace byte. */
+export function mustNamespace(ns: unknown): Namespace {
+  if (typeof ns !== 'number' || !NAMESPACES.has(ns)) throw new InvalidArgumentError('ns', 'one of the NAMESPACE bytes', ns);
+  return ns as Namespace;
+}
+
+export class Keyspace {
+  readonly #engine: Engine;
+  readonly #ns: Namespace;
+  readonly #durability: Durability;
+  readonly #check: OpenCheck;
+
+  /** @internal Obtained from `store.keyspace(ns)`, or as the `Store` itself. */
+  constructor(engine: Engine, ns: Namespace, durability: Durability, check: OpenCheck) {
+    this.#engine = engine;
+    this.#ns = ns;
+    this.#durability = durability;
+    this.#check = check;
+  }
+
+  /** The namespace byte of this keyspace. */
+  get namespace(): Namespace {
+    return this.#ns;
+  }
+
+  /** Another namespace of the same store (for layers built on the engine). */
+  keyspace(ns: Namespace): Keyspace {
+    return new Keyspace(this.#engine, mustNamespace(ns), this.#durability, this.#check);
+  }
+
+  #sync(options: unknown): boolean {
+    const opts = mustOptions<WriteOptions>('options', options);
+    return toDurability(opts.durability, this.#durability) === 'sync';
+  }
+
+  /** Writes `value` under `key`. Resolves once durable per `durability`. */
+  async put(key: BytesLike, value: BytesLike, options?: WriteOptions): Promise<void> {
+    const op: WriteOp = { key: toKey(key, 'key', this.#ns), value: toValue(value) };
+    const sync = this.#sync(options);
+    this.#check();
+    await this.#engine.commit([op], sync);
+  }
+
+  /** The value under `key` (a fresh copy), or undefined. */
+  async get(key: BytesLike): Promise<Uint8Array | undefined> {
+    return this.getSync(key);
+  }
+
+  /**
+   * The value under `key`, synchronously. Reads never wait on I/O queues:
+   * the memtable and the decrypted-block cache answer in memory, and a block
+   * miss is one synchronous LevelDB read.
+   */
+  getSync(key: BytesLike): Uint8Array | undefined {
+    const k = toKey(key, 'key', this.#ns);
+    this.#check();
+    return this.#engine.get(this.#engine.view(), k);
+  }
+
+  /** Values for several keys, in order, from one consistent view. */
+  async getMany(keys: readonly BytesLike[]): Promise<Array<Uint8Array | undefined>> {
+    if (!Array.isArray(keys)) throw new InvalidArgumentError('keys', 'an array of keys', keys);
+    const ks = keys.map((k, i) => toKey(k, `keys[${i}]`, this.#ns));
+    this.#check();
+    const view = this.#engine.view();
+    return ks.map((k) => this.#engine.get(view, k));
+  }
+
+  async has(key: BytesLike): Promise<boolean> {
+    return this.getSync(key) !== undefined;
+  }
+
+  /** Deletes `key` (no error if absent). */
+  async delete(key: BytesLike, options?: WriteOptions): Promise<void> {
+    const op: WriteOp = { key: toKey(key, 'key', this.#ns), value: null };
+    const sync = this.#sync(options);
+    this.#check();
+    await this.#engine.commit([op], sync);
+  }
+
+  /**
+   * Applies puts and deletes atomically: all or none, even across a crash.
+   * @throws {InvalidArgumentError} names the operation by index, e.g. 'operations[3].key'.
+   */
+  async batch(operations: readonly BatchOperation[], options?: WriteOptions): Promise<void> {
+    if (!Array.isArray(operations)) throw new InvalidArgumentError('operations', 'an array of { type, key, value }', operations);
+    const ops: WriteOp[] = operations.map((o: unknown, i) => {
+      if (o === null || typeof o !== 'object') throw new InvalidArgumentError(`operations[${i}]`, 'an object { type, key, value }', o);
+      const { type, key, value } = o as Record<string, unknown>;
+      if (type === 'put') return { key: toKey(key, `operations[${i}].key`, this.#ns), value: toValue(value, `operations[${i}].value`) };
+      if (type === 'del') return { key: toKey(key, `operations[${i}].key`, this.#ns), value: null };
+      throw new InvalidArgumentError(`operations[${i}].type`, "'put' or 'del'", type);
+    });
+    const sync = this.#sync(options);
+    this.#check();
+    if (ops.length === 0) return;
+    await this.#engine.commit(ops, sync);
+  }
+
+  /** Entries in key order (or reverse), as of the moment the scan starts. */
+  async *scan(options?: ScanOptions): AsyncGenerator<[Uint8Array, Uint8Array]> {
+    const { range, limit } = toRange(options, this.#ns);
+    this.#check();
+    if (limit === 0 || isEmptyRange(range)) return;
+    const view = this.#engine.pin();
+    try {
+      let n = 0;
+      for (const [key, value] of this.#engine.scan(view, range)) {
+        yield [userKey(key), value];
+        this.#check();
+        if (view.released) this.#check();
+        if (++n >= limit) return;
+      }
+    } finally {
+      this.#engine.release(view);
+    }
+  }
+
+  /**
+   * Runs `fn` in an optimistic, serializable transaction and commits its
+   * writes atomically. On a conflict with a concurrent commit, `fn` runs
+   * again (so keep side effects out of it). A throw rolls back.
+   * @throws {TransactionConflictError} still conflicting after `maxAttempts`.
+   * @throws {AbortedError} the signal fired.
+   */
+  async transaction<T>(fn: (tx: Transaction) => Promise<T> | T, options?: TransactionOptions): Promise<T> {
+    if (typeof fn !== 'function') throw new InvalidArgumentError('fn', 'a function (tx) => ...', fn);
+    const opts = mustOptions<TransactionOptions>('options', options);
+    const signal = mustSignal('options.signal', opts.signal);
+    const maxAttempts = opts.maxAttempts ?? 10;
+    if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new InvalidArgumentError('options.maxAttempts', 'a positive integer', maxAttempts);
+    const sync = toDurability(opts.durability, this.#durability) === 'sync';
+    this.#check();
+    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+      throwIfAborted(signal);
+      const view = this.#engine.pin();
+      this.#engine.beginReadSet();
+      const tx = Transaction.begin(this.#engine, view, this.#ns);
+      try {
+        const result = await fn(tx);
+        throwIfAborted(signal);
+        const { ops, readSet } = tx.finish();
+        if (ops.length > 0) await this.#engine.commit(ops, sync, readSet);
+        return result;
+      } catch (error) {
+        tx.abandon();
+        if (error instanceof ConflictSignal) continue;
+        if (signal?.aborted === true && !(error instanceof AbortedError)) throw new AbortedError({ cause: signal.reason });
+        throw error;
+      } finally {
+        this.#engine.endReadSet();
+        this.#engine.release(view);
+      }
+    }
+    throw new TransactionConflictError(maxAttempts);
+  }
+
+  /** A consistent read-only view as of now. Close it when done (or `await using`). */
+  snapshot(): Snapshot {
+    this.#check();
+    return Snapshot.pinned(this.#engine, this.#engine.pin(), this.#ns);
+  }
+}

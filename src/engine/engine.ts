@@ -140,9 +140,15 @@ export class Engine {
   static async open(backend: Backend, keyring: Keyring, options: EngineOptions): Promise<Engine> {
     const cipher = new RecordCipher(keyring, options.random);
     const sealed = await backend.get(MANIFEST_KEY);
-    const manifest = sealed === undefined ? EMPTY_MANIFEST : openManifest(cipher, sealed);
+    let manifest = EMPTY_MANIFEST;
+    if (sealed !== undefined) manifest = openManifest(cipher, sealed);
+    else if (await hasAnyRecord(backend)) {
+      // Records without a manifest: the manifest was deleted. An empty store here would erase them.
+      throw new IntegrityError('page', 'manifest', 'missing while other records exist');
+    }
     const engine = new Engine(backend, cipher, options, manifest);
     await engine.#load();
+    if (sealed === undefined) await engine.writeManifest((m) => m);
     return engine;
   }
 
@@ -165,14 +171,25 @@ export class Engine {
       for (const run of runs) run.refs++;
       this.#named.set(meta.name, { meta, view: new View(meta.seq, [], runs) });
     }
-    // Orphans: runs a crash left half-written or unreferenced. Data first, index last,
-    // so an interrupted clean-up is found again by its index on the next open.
-    for await (const key of this.#backend.keys({ gte: new Uint8Array([PREFIX.INDEX]), lt: new Uint8Array([PREFIX.INDEX + 1]) })) {
+    // Orphans: runs the manifest does not list. Every one is classified, and the WAL
+    // replayed, before anything is deleted: a store that fails a check loses nothing.
+    const orphans: number[] = [];
+    for await (const [key, value] of this.#backend.entries({ gte: new Uint8Array([PREFIX.INDEX]), lt: new Uint8Array([PREFIX.INDEX + 1]) })) {
       const id = readU32(key, 1);
-      if (!loaded.has(id)) await this.#deleteRunRecords(id);
+      if (loaded.has(id)) continue;
+      // An empty index is the marker of a merge a crash interrupted: its partial run goes.
+      if (value.length > 0) {
+        const run = await Run.load(this.#ctx, id);
+        if (run.gen > manifest.gen) {
+          throw new IntegrityError('page', 'manifest', `generation ${manifest.gen} does not list run ${run.id} of generation ${run.gen}: an older manifest was put back`);
+        }
+      }
+      orphans.push(id);
     }
-    await this.#backend.clear(walRange(0, manifest.seq + 1));
     await this.#replayWal();
+    // Data first, index last, so an interrupted clean-up is found again by its index.
+    for (const id of orphans) await this.#deleteRunRecords(id);
+    await this.#backend.clear(walRange(0, manifest.seq + 1));
   }
 
   async #replayWal(): Promise<void> {
@@ -451,7 +468,7 @@ export class Engine {
     if (frozen === undefined) return this.#wakeWriters();
     const bottom = this.#runs.length === 0;
     const id = this.#nextRun++;
-    const writer = new RunWriter(this.#ctx, id, 0, frozen.size, this.#options);
+    const writer = new RunWriter(this.#ctx, id, 0, this.#manifest.gen + 1, frozen.size, this.#options);
     let n = 0;
     for (const [key, version] of frozen.latest()) {
       if (version.value === null && bottom) continue;
@@ -460,7 +477,7 @@ export class Engine {
     }
     const { ops, run } = writer.finish();
     const runs = run.entries > 0 ? [run, ...this.#runs] : this.#runs;
-    const manifest: Manifest = { ...this.#manifest, seq: frozen.maxSeq, nextRun: this.#nextRun, runs: runs.map((r) => r.id) };
+    const manifest: Manifest = { ...this.#manifest, gen: this.#manifest.gen + 1, seq: frozen.maxSeq, nextRun: this.#nextRun, runs: runs.map((r) => r.id) };
     const write = run.entries > 0 ? ops : [];
     write.push({ type: 'put', key: MANIFEST_KEY, value: sealManifest(this.#cipher, manifest) });
     await this.#backend.write(write, true);
@@ -507,7 +524,7 @@ export class Engine {
       // A marker at the index key first: if a crash interrupts the merge, open finds and deletes the partial run.
       await this.#backend.write([{ type: 'put', key: indexKey(id), value: new Uint8Array(0) }], false);
       const expected = inputs.reduce((sum, r) => sum + r.entries, 0);
-      const writer = new RunWriter(this.#ctx, id, tier, expected, this.#options);
+      const writer = new RunWriter(this.#ctx, id, tier, this.#manifest.gen + 1, expected, this.#options);
       const sources = inputs.map((run) => run.range(this.#ctx, undefined, true, undefined, true, false));
       let n = 0;
       for (const [key, value, source] of mergeSorted(sources, false)) {
@@ -524,7 +541,7 @@ export class Engine {
       const { ops, run } = writer.finish();
       const runs = [...this.#runs];
       runs.splice(start, end - start, ...(run.entries > 0 ? [run] : []));
-      const manifest: Manifest = { ...this.#manifest, nextRun: this.#nextRun, runs: runs.map((r) => r.id) };
+      const manifest: Manifest = { ...this.#manifest, gen: this.#manifest.gen + 1, nextRun: this.#nextRun, runs: runs.map((r) => r.id) };
       ops.push({ type: 'put', key: MANIFEST_KEY, value: sealManifest(this.#cipher, manifest) });
       if (run.entries === 0) ops.push({ type: 'del', key: indexKey(id) });
       await this.#backend.write(ops, true);
@@ -599,7 +616,7 @@ export class Engine {
 
   /** Writes a new manifest built from the current one (inside `exclusive`). */
   async writeManifest(change: (m: Manifest) => Manifest, extra: BackendOp[] = []): Promise<void> {
-    const manifest = change(this.#manifest);
+    const manifest = { ...change(this.#manifest), gen: this.#manifest.gen + 1 };
     await this.#backend.write([...extra, { type: 'put', key: MANIFEST_KEY, value: sealManifest(this.#cipher, manifest) }], true);
     this.#manifest = manifest;
   }
@@ -639,6 +656,14 @@ export class Engine {
       });
     }
   }
+}
+
+/** True if any engine record (WAL, run index, block, large value) exists. */
+async function hasAnyRecord(backend: Backend): Promise<boolean> {
+  for (const prefix of [PREFIX.WAL, PREFIX.INDEX, PREFIX.BLOCK, PREFIX.LARGE]) {
+    for await (const _ of backend.keys({ gte: new Uint8Array([prefix]), lt: new Uint8Array([prefix + 1]) })) return true;
+  }
+  return false;
 }
 
 function* versionValues(source: Iterator<[Uint8Array, Version]> & Iterable<[Uint8Array, Version]>): Generator<[Uint8Array, Uint8Array | null]> {

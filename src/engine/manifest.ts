@@ -4,6 +4,9 @@
  *
  * Plaintext is MessagePack (@msgpack/msgpack: pure JS, no native optional
  * dependencies) of:
+ *   gen        generation: +1 on every manifest write. Each run index records
+ *              the generation that created it, so a replayed older manifest
+ *              is caught by the newer runs it does not list (engine.ts #load)
  *   seq        every commit with sequence <= seq is in the runs
  *   nextRun    next run id; ids are never reused
  *   runs       live run ids, newest first (newer runs shadow older ones)
@@ -27,13 +30,14 @@ export interface NamedSnapshotMeta {
 }
 
 export interface Manifest {
+  readonly gen: number;
   readonly seq: number;
   readonly nextRun: number;
   readonly runs: readonly number[];
   readonly snapshots: readonly NamedSnapshotMeta[];
 }
 
-export const EMPTY_MANIFEST: Manifest = { seq: 0, nextRun: 1, runs: [], snapshots: [] };
+export const EMPTY_MANIFEST: Manifest = { gen: 0, seq: 0, nextRun: 1, runs: [], snapshots: [] };
 
 const LOCATION = utf8('manifest');
 
@@ -59,7 +63,7 @@ const isId = (n: unknown): boolean => typeof n === 'number' && Number.isSafeInte
 function isManifest(v: unknown): v is Manifest {
   if (v === null || typeof v !== 'object') return false;
   const m = v as Record<string, unknown>;
-  return isId(m.seq) && isId(m.nextRun) && Array.isArray(m.runs) && m.runs.every(isId) && Array.isArray(m.snapshots) &&
+  return isId(m.gen) && isId(m.seq) && isId(m.nextRun) && Array.isArray(m.runs) && m.runs.every(isId) && Array.isArray(m.snapshots) &&
     m.snapshots.every((s: unknown) => {
       const x = s as Record<string, unknown>;
       return x !== null && typeof x === 'object' && typeof x.name === 'string' && isId(x.seq) && Array.isArray(x.runs) && x.runs.every(isId) && typeof x.created === 'number';

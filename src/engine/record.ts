@@ -18,7 +18,7 @@
  * Recording the epoch per record makes key rotation crash-safe: records are
  * re-sealed one by one, and a mix of old and new epochs always reads.
  */
-import { FormatVersionError, IntegrityError, type IntegrityLocation } from '../errors.ts';
+import { IntegrityError, type IntegrityLocation } from '../errors.ts';
 import { FORMAT_LATEST, isKnownFormat, type RecordKind } from '../format.ts';
 import { buildAad } from '../crypto/aad.ts';
 import { SEAL_OVERHEAD, open, seal } from '../crypto/aead.ts';
@@ -60,13 +60,17 @@ export class RecordCipher {
 
   /**
    * Opens a record; `where`/`id` name it in errors.
-   * @throws {IntegrityError} tampered, truncated, moved, replayed, or sealed under an unknown epoch.
-   * @throws {FormatVersionError} written by a newer format.
+   *
+   * An unknown version byte is damage, not a newer format: a newer format is
+   * declared by the store header, which refuses to open first
+   * (`FormatVersionError` where 'header'), so inside an open store every
+   * record must carry a version this build knows.
+   * @throws {IntegrityError} tampered, truncated, moved, replayed, unknown version, or sealed under an unknown epoch.
    */
   open(kind: RecordKind, location: Uint8Array, record: Uint8Array, where: IntegrityLocation, id: string | number): Uint8Array {
     if (record.length < HEADER_LENGTH + SEAL_OVERHEAD) throw new IntegrityError(where, id, 'truncated');
     const version = record[0] as number;
-    if (!isKnownFormat(version)) throw new FormatVersionError(where, version);
+    if (!isKnownFormat(version)) throw new IntegrityError(where, id, `unknown record version ${version}`);
     const epoch = readU32(record, 1);
     const keyring = this.#keyring;
     if (!keyring.hasEpoch(epoch)) throw new IntegrityError(where, id, `sealed under unknown epoch ${epoch}`);

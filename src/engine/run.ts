@@ -11,7 +11,8 @@
  * | block         | `B` run block  | run u32, block u32  | engine/block.ts      |
  * | large value   | `V` run n      | run u32, n u32      | the value            |
  *
- * Index plaintext: run u32 | tier varint | block count varint | per block:
+ * Index plaintext: run u32 | tier varint | manifest generation varint (the
+ * manifest that first lists the run) | block count varint | per block:
  * first key chunk, last key chunk | entry count varint | large count varint
  * | plaintext bytes varint | bloom filter chunk.
  *
@@ -49,6 +50,8 @@ function pairLocation(a: number, b: number): Uint8Array {
 export class Run {
   readonly id: number;
   readonly tier: number;
+  /** Generation of the manifest that first listed this run. */
+  readonly gen: number;
   readonly entries: number;
   readonly largeCount: number;
   readonly bytes: number;
@@ -61,11 +64,12 @@ export class Run {
   retired = false;
 
   constructor(fields: {
-    id: number; tier: number; entries: number; largeCount: number; bytes: number;
+    id: number; tier: number; gen: number; entries: number; largeCount: number; bytes: number;
     firstKeys: Uint8Array[]; lastKeys: Uint8Array[]; bloom: Uint8Array;
   }) {
     this.id = fields.id;
     this.tier = fields.tier;
+    this.gen = fields.gen;
     this.entries = fields.entries;
     this.largeCount = fields.largeCount;
     this.bytes = fields.bytes;
@@ -87,6 +91,7 @@ export class Run {
       const r = new Reader(plain);
       if (r.u32() !== id) throw new DecodeError('run id mismatch');
       const tier = r.varint();
+      const gen = r.varint();
       const count = r.varint();
       const firstKeys: Uint8Array[] = [];
       const lastKeys: Uint8Array[] = [];
@@ -99,7 +104,7 @@ export class Run {
       const bytes = r.varint();
       const bloom = r.chunk().slice();
       if (!r.done) throw new DecodeError('trailing bytes');
-      return new Run({ id, tier, entries, largeCount, bytes, firstKeys, lastKeys, bloom });
+      return new Run({ id, tier, gen, entries, largeCount, bytes, firstKeys, lastKeys, bloom });
     } catch (error) {
       if (error instanceof DecodeError) throw new IntegrityError('page', `run ${id} index`, error.message);
       throw error;
@@ -240,6 +245,7 @@ export class RunWriter {
   readonly #shape: RunShape;
   readonly id: number;
   readonly tier: number;
+  readonly gen: number;
   readonly #encoder = new BlockEncoder();
   readonly #bloom: BloomBuilder;
   readonly #firstKeys: Uint8Array[] = [];
@@ -252,10 +258,12 @@ export class RunWriter {
   #ops: BackendOp[] = [];
   #opsBytes = 0;
 
-  constructor(ctx: RunContext, id: number, tier: number, expectedEntries: number, shape: RunShape) {
+  /** `gen`: the generation of the manifest that will first list this run. */
+  constructor(ctx: RunContext, id: number, tier: number, gen: number, expectedEntries: number, shape: RunShape) {
     this.#ctx = ctx;
     this.id = id;
     this.tier = tier;
+    this.gen = gen;
     this.#shape = shape;
     this.#bloom = new BloomBuilder(expectedEntries);
   }
@@ -317,6 +325,7 @@ export class RunWriter {
     const w = new Writer(256 + this.#firstKeys.length * 64 + bloom.length);
     w.u32(this.id);
     w.varint(this.tier);
+    w.varint(this.gen);
     w.varint(this.#firstKeys.length);
     for (let b = 0; b < this.#firstKeys.length; b++) {
       w.chunk(this.#firstKeys[b] as Uint8Array);
@@ -328,7 +337,7 @@ export class RunWriter {
     w.chunk(bloom);
     this.#put(indexKey(this.id), this.#ctx.cipher.seal(KIND.RUN_INDEX, u32Bytes(this.id), w.finish()));
     const run = new Run({
-      id: this.id, tier: this.tier, entries: this.#entries, largeCount: this.#large, bytes: this.#bytes,
+      id: this.id, tier: this.tier, gen: this.gen, entries: this.#entries, largeCount: this.#large, bytes: this.#bytes,
       firstKeys: this.#firstKeys, lastKeys: this.#lastKeys, bloom,
     });
     return { ops: this.takeOps(), run };

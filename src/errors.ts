@@ -23,7 +23,9 @@ export type ErrorCode =
   | 'SYN_VALUE_TOO_LARGE'
   | 'SYN_TRANSACTION_CONFLICT'
   | 'SYN_IO'
-  | 'SYN_STORAGE_FULL';
+  | 'SYN_STORAGE_FULL'
+  | 'SYN_QUERY'
+  | 'SYN_UNIQUE_CONSTRAINT';
 
 /** Where an integrity failure was found. */
 export type IntegrityLocation =
@@ -180,6 +182,29 @@ export class StorageFullError extends SynapsedError {
   constructor(operation: string, cause: unknown) {
     super('SYN_STORAGE_FULL', `no space left on device during ${operation}`, { cause });
     this.operation = operation;
+  }
+}
+
+/** A query (or sort, projection, update) is malformed; `path` points at the offending part, e.g. `'$and[1].age.$gt'`. */
+export class QueryError extends SynapsedError {
+  readonly path: string;
+  constructor(path: string, problem: string) {
+    super('SYN_QUERY', `invalid query at ${path}: ${problem}`);
+    this.path = path;
+  }
+}
+
+/** A write would give two documents the same value in a unique index; nothing was written. */
+export class UniqueConstraintError extends SynapsedError {
+  readonly collection: string;
+  readonly index: string;
+  /** The id of the document that already holds the value. */
+  readonly existingId: string;
+  constructor(collection: string, index: string, existingId: string) {
+    super('SYN_UNIQUE_CONSTRAINT', `unique index '${index}' of '${collection}' already holds this value (document ${existingId})`);
+    this.collection = collection;
+    this.index = index;
+    this.existingId = existingId;
   }
 }
 

@@ -115,7 +115,9 @@ export class Engine {
   #queue: CommitRequest[] = [];
   #committing = false;
   #jobs: Promise<void> = Promise.resolve();
-  #flushWaiters: Array<() => void> = [];
+  /** Commit requests queued and settled so far (for `drainCommits`). */
+  #enqueued = 0;
+  #settled = 0;
   #closed = false;
   /** The last background failure (flush or merge); retried on the next trigger. */
   backgroundError: unknown;
@@ -310,6 +312,7 @@ export class Engine {
     this.#ensureOpen();
     return new Promise<number>((resolve, reject) => {
       this.#queue.push({ ops, sync, readSet, resolve, reject });
+      this.#enqueued++;
       if (!this.#committing) void this.#drain();
     });
   }
@@ -318,10 +321,24 @@ export class Engine {
     this.#committing = true;
     try {
       while (this.#queue.length > 0) {
-        if (this.#immutables.length >= MAX_IMMUTABLE) await this.#waitForFlush();
+        if (this.#immutables.length >= MAX_IMMUTABLE) {
+          try {
+            await this.#waitForFlush();
+          } catch (error) {
+            // The flush failed (disk full, I/O error): the waiting writes fail with its typed
+            // error instead of hanging; their data is not lost (nothing was written), and the
+            // next commit tries the flush again.
+            const group = this.#queue;
+            this.#queue = [];
+            for (const request of group) request.reject(error);
+            this.#settled += group.length;
+            continue;
+          }
+        }
         const group = this.#queue;
         this.#queue = [];
         await this.#commitGroup(group);
+        this.#settled += group.length;
       }
     } finally {
       this.#committing = false;
@@ -424,12 +441,9 @@ export class Engine {
     return run;
   }
 
-  #waitForFlush(): Promise<void> {
-    return new Promise((resolve) => {
-      this.#flushWaiters.push(resolve);
-      // A failed flush is retried, so writers never wait on nothing.
-      this.#schedule(() => this.#flushOldest());
-    });
+  /** Backpressure: waits for the oldest frozen memtable to be flushed; rejects if that flush fails. */
+  async #waitForFlush(): Promise<void> {
+    await this.#schedule(() => this.#flushOldest());
   }
 
   /** Flushes the memtable now (and waits for pending flushes). */
@@ -443,9 +457,10 @@ export class Engine {
     }
   }
 
-  /** Waits until every commit queued so far is applied (or failed). */
+  /** Waits until every commit queued before this call is applied or failed (later ones are not waited for). */
   async drainCommits(): Promise<void> {
-    while (this.#committing || this.#queue.length > 0) await breathe();
+    const target = this.#enqueued;
+    while (this.#settled < target) await breathe();
   }
 
   /** Every run whose records are still stored (for key rotation). */
@@ -465,7 +480,7 @@ export class Engine {
 
   async #flushOldest(): Promise<void> {
     const frozen = this.#immutables[this.#immutables.length - 1];
-    if (frozen === undefined) return this.#wakeWriters();
+    if (frozen === undefined) return;
     const bottom = this.#runs.length === 0;
     const id = this.#nextRun++;
     const writer = new RunWriter(this.#ctx, id, 0, this.#manifest.gen + 1, frozen.size, this.#options);
@@ -488,16 +503,9 @@ export class Engine {
     this.#current = undefined;
     this.stats.flushes++;
     this.stats.bytesFlushed += run.bytes;
-    this.#wakeWriters();
     await this.#backend.clear(walRange(0, frozen.maxSeq + 1));
     const window = this.#pickMerge();
     if (window !== undefined) this.#schedule(() => this.#merge(window[0], window[1]));
-  }
-
-  #wakeWriters(): void {
-    const waiters = this.#flushWaiters;
-    this.#flushWaiters = [];
-    for (const wake of waiters) wake();
   }
 
   /** The newest contiguous window of MERGE_WIDTH runs sharing a tier, as [start, end). */
@@ -590,7 +598,7 @@ export class Engine {
   /** Waits for queued commits and background work, then stops. Idempotent. */
   async close(options: { flushAbove: number }): Promise<void> {
     if (this.#closed) return;
-    while (this.#committing || this.#queue.length > 0) await breathe();
+    await this.drainCommits();
     if (this.#active.bytes > options.flushAbove) this.#freeze();
     while (this.#immutables.length > 0 && this.backgroundError === undefined) {
       await this.#schedule(() => this.#flushOldest()).catch(() => undefined);

@@ -38,6 +38,14 @@ export const NAMESPACE = {
 /** One of the `NAMESPACE` bytes. */
 export type Namespace = (typeof NAMESPACE)[keyof typeof NAMESPACE];
 
+const NAMESPACES = new Set<number>(Object.values(NAMESPACE));
+
+/** Validates a namespace byte. @throws {InvalidArgumentError} argument 'ns'. */
+export function mustNamespace(ns: unknown): Namespace {
+  if (typeof ns !== 'number' || !NAMESPACES.has(ns)) throw new InvalidArgumentError('ns', 'one of the NAMESPACE bytes', ns);
+  return ns as Namespace;
+}
+
 /** A copy of `value` as bytes. */
 function bytesOf(argument: string, value: unknown): Uint8Array {
   if (typeof value === 'string') return utf8(value);

@@ -12,7 +12,7 @@ import { InvalidArgumentError, AbortedError, TransactionConflictError } from '..
 import { mustOptions, mustSignal, throwIfAborted } from '../util/validate.ts';
 import { ConflictSignal, type Engine } from './engine.ts';
 import {
-  NAMESPACE, isEmptyRange, toDurability, toKey, toRange, toValue, userKey,
+  isEmptyRange, mustNamespace, toDurability, toKey, toRange, toValue, userKey,
   type BytesLike, type Durability, type Namespace, type ScanOptions,
 } from './input.ts';
 import { Snapshot } from './snapshot.ts';
@@ -37,14 +37,6 @@ export interface TransactionOptions {
 
 /** Checks the owner is open; throws `ClosedError` if not. */
 export type OpenCheck = () => void;
-
-const NAMESPACES = new Set<number>(Object.values(NAMESPACE));
-
-/** Validates a namespace byte. */
-export function mustNamespace(ns: unknown): Namespace {
-  if (typeof ns !== 'number' || !NAMESPACES.has(ns)) throw new InvalidArgumentError('ns', 'one of the NAMESPACE bytes', ns);
-  return ns as Namespace;
-}
 
 export class Keyspace {
   readonly #engine: Engine;
@@ -150,7 +142,6 @@ export class Keyspace {
       for (const [key, value] of this.#engine.scan(view, range)) {
         yield [userKey(key), value];
         this.#check();
-        if (view.released) this.#check();
         if (++n >= limit) return;
       }
     } finally {

@@ -7,7 +7,7 @@
  */
 import { ClosedError, InvalidArgumentError } from '../errors.ts';
 import type { Engine, View } from './engine.ts';
-import { NAMESPACE, isEmptyRange, toKey, toRange, userKey, type BytesLike, type Namespace, type ScanOptions } from './input.ts';
+import { NAMESPACE, isEmptyRange, mustNamespace, toKey, toRange, userKey, type BytesLike, type Namespace, type ScanOptions } from './input.ts';
 
 interface Pin {
   readonly engine: Engine;
@@ -41,7 +41,7 @@ export class Snapshot implements AsyncDisposable {
 
   /** The same moment, another namespace (for layers built on the engine). */
   keyspace(ns: Namespace): Snapshot {
-    return new Snapshot(this.#pin, ns);
+    return new Snapshot(this.#pin, mustNamespace(ns));
   }
 
   #check(): void {

@@ -12,7 +12,7 @@
 import { ClosedError, InvalidArgumentError } from '../errors.ts';
 import btree from 'sorted-btree';
 import type { Engine, KeyRange, ReadSet, View } from './engine.ts';
-import { isEmptyRange, toKey, toRange, toValue, userKey, type BytesLike, type Namespace, type ScanOptions } from './input.ts';
+import { isEmptyRange, mustNamespace, toKey, toRange, toValue, userKey, type BytesLike, type Namespace, type ScanOptions } from './input.ts';
 import { keyString } from './memtable.ts';
 import type { WriteOp } from './wal.ts';
 
@@ -43,11 +43,13 @@ export class Transaction {
 
   /** This transaction in another namespace (shared writes and reads). */
   keyspace(ns: Namespace): Transaction {
-    return new Transaction(this.#state, ns);
+    return new Transaction(this.#state, mustNamespace(ns));
   }
 
   #check(): void {
-    if (this.#state.done) throw new ClosedError('transaction');
+    const state = this.#state;
+    // A store closed under a running transaction: its view is gone, so it is closed too.
+    if (state.done || state.engine.closed || state.view.released) throw new ClosedError('transaction');
   }
 
   /** Reads a key, seeing this transaction's own writes. */

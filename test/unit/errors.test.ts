@@ -21,6 +21,8 @@ const samples: Array<[api.SynapsedError, api.ErrorCode]> = [
   [new api.TransactionConflictError(3), 'SYN_TRANSACTION_CONFLICT'],
   [new api.IOError('read', new Error('EIO')), 'SYN_IO'],
   [new api.StorageFullError('write', new Error('ENOSPC')), 'SYN_STORAGE_FULL'],
+  [new api.QueryError('$and[0].age', 'bad'), 'SYN_QUERY'],
+  [new api.UniqueConstraintError('users', 'email', 'id1'), 'SYN_UNIQUE_CONSTRAINT'],
 ];
 
 test('every error class carries its stable code, its class name and the base class', () => {

@@ -513,7 +513,8 @@ async function* sortAll(source: AsyncIterable<Doc>, sort: Sort): AsyncGenerator<
       const c = compareValues(keyOf(a, field), keyOf(b, field));
       if (c !== 0) return c * dir;
     }
-    return compareValues(a._id, b._id);
+    // Ties by id, in the direction of the first sort field: the order an index scan gives.
+    return compareValues(a._id, b._id) * (sort[0]?.[1] ?? 1);
   });
   yield* docs;
 }

@@ -109,8 +109,10 @@ function planIndex(collection: number, index: IndexDef, conds: Map<string, Field
   }
   const sortFields = sort.map(([f]) => f);
   const direction = sort[0]?.[1] ?? 1;
+  // The index serves the sort only if the sort covers every field after the equality prefix:
+  // then ties are in id order (the key's tail), exactly as the in-memory sort breaks them.
   const sortFollows = sort.length > 0 && combos.length === 1 && !index.multi && sort.every(([, d]) => d === direction) &&
-    sortFields.every((f, i) => index.fields[eqLists.length + i] === f);
+    eqLists.length + sortFields.length === index.fields.length && sortFields.every((f, i) => index.fields[eqLists.length + i] === f);
   const usable = eqLists.length > 0 || range !== undefined;
   // A sparse index lacks documents without its first field: only a condition that excludes those may use it.
   if (index.sparse && !(eqLists.length > 0 || (range !== undefined && index.fields[0] === next))) return undefined;

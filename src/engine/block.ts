@@ -85,5 +85,6 @@ export function decodeBlock(plain: Uint8Array): Block {
     else throw new DecodeError(`unknown entry flags ${flags}`);
   }
   if (!reader.done) throw new DecodeError('trailing bytes');
-  return { keys, values, bytes: plain.length };
+  // Heap cost, for the cache bound: the plaintext plus about 100 bytes per key and value view.
+  return { keys, values, bytes: plain.length + count * 200 };
 }

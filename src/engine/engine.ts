@@ -504,6 +504,9 @@ export class Engine {
     this.stats.flushes++;
     this.stats.bytesFlushed += run.bytes;
     await this.#backend.clear(walRange(0, frozen.maxSeq + 1));
+    // Without this LevelDB keeps the deleted WAL ciphertext in its files indefinitely
+    // (the benchmark measured 2-3x classic-level's bytes on disk, back to 0.8x after compaction).
+    await this.#backend.compact(walRange(0, frozen.maxSeq + 1));
     const window = this.#pickMerge();
     if (window !== undefined) this.#schedule(() => this.#merge(window[0], window[1]));
   }

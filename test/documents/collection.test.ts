@@ -1,0 +1,129 @@
+/**
+ * Collection behaviour beyond the model test: explain and index choice,
+ * unique violations writing nothing, index creation with progress and
+ * abort, validators, bad documents and options, transactions spanning
+ * collections and KV data, and no plaintext on disk (field names, values,
+ * collection and index names).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { readFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { AbortedError, Collection, InvalidArgumentError, QueryError, Store, UniqueConstraintError } from '../../src/index.ts';
+import { diskFactory, text } from '../helpers/stores.ts';
+
+test('explain picks the index with the longest equality prefix and serves the sort from it', async () => {
+  const store = await Store.memory();
+  const msgs = await Collection.open(store, 'messages', { indexes: [{ fields: ['chatId', 'sentAt'] }, { fields: ['sender'] }] });
+  for (let i = 0; i < 60; i++) await msgs.insert({ chatId: `c${i % 3}`, sentAt: i, sender: `s${i % 4}` });
+  assert.deepEqual(msgs.explain({ chatId: 'c1' }, { sort: { sentAt: -1 } }), {
+    strategy: 'index', index: 'chatId_sentAt', equalityFields: 1, rangeOnNextField: false, ranges: 1, sortedByIndex: true,
+    estimatedCost: '1 index range scan(s) + one read per match',
+  });
+  assert.equal(msgs.explain({ sender: 's1' }).index, 'sender');
+  assert.equal(msgs.explain({ body: 'x' }).strategy, 'scan');
+  const latest: number[] = [];
+  for await (const m of msgs.find({ chatId: 'c1' }, { sort: { sentAt: -1 }, limit: 3, projection: { sentAt: 1, _id: 0 } })) latest.push(m.sentAt as number);
+  assert.deepEqual(latest, [58, 55, 52]);
+  await store.close();
+});
+
+test('a unique violation writes nothing, in insertMany too', async () => {
+  const store = await Store.memory();
+  const users = await Collection.open(store, 'users', { indexes: [{ fields: ['email'], unique: true, sparse: true }] });
+  await users.insert({ email: 'a@x' });
+  await assert.rejects(users.insertMany([{ email: 'b@x' }, { email: 'a@x' }]), (e: unknown) => e instanceof UniqueConstraintError && e.index === 'email' && e.collection === 'users');
+  assert.equal(await users.count(), 1);
+  await users.insert({ name: 'no email' });
+  await users.insert({ name: 'no email either' });
+  assert.equal(await users.count(), 3, 'a sparse unique index allows many documents without the field');
+  await store.close();
+});
+
+test('an index built on existing documents reports progress, can be aborted, and rejects duplicates for unique', async () => {
+  const store = await Store.memory();
+  const col = await Collection.open(store, 'items');
+  for (let i = 0; i < 700; i++) await col.insert({ n: i % 50, k: i });
+  const seen: number[] = [];
+  await col.createIndex({ fields: ['n'] }, { onProgress: (p) => seen.push(p.done) });
+  assert.equal(seen.at(-1), 700);
+  assert.equal(col.explain({ n: 3 }).index, 'n');
+  assert.equal(await col.count({ n: 3 }), 14);
+  await assert.rejects(col.createIndex({ fields: ['k'], name: 'k' }, { signal: AbortSignal.abort() }), AbortedError);
+  assert.ok(!col.indexes().some((ix) => ix.name === 'k'), 'an aborted build leaves no index');
+  await assert.rejects(col.createIndex({ fields: ['n'], unique: true, name: 'n_unique' }), UniqueConstraintError);
+  assert.ok(!col.indexes().some((ix) => ix.name === 'n_unique'));
+  assert.equal(await col.dropIndex('n'), true);
+  assert.equal(col.explain({ n: 3 }).strategy, 'scan');
+  await store.close();
+});
+
+test('validators, bad documents and bad options get typed errors', async () => {
+  const store = await Store.memory();
+  const col = await Collection.open<{ age?: number }>(store, 'people', { validate: (d) => typeof d.age === 'number' });
+  await assert.rejects(col.insert({}), (e: unknown) => e instanceof InvalidArgumentError && e.argument === 'doc');
+  const cyclic: Record<string, unknown> = { age: 1 };
+  cyclic.self = cyclic;
+  for (const bad of [null, [], { age: 1, f: () => 1 }, { age: 1, s: Symbol('x') }, { age: NaN }, { age: 1, 'a.b': 1 }, { age: 1, $x: 1 }, cyclic, { age: 1, m: new Map() }, { age: 1, _id: 5 }]) {
+    await assert.rejects(col.insert(bad as never), InvalidArgumentError, JSON.stringify(bad, (_k, v) => (typeof v === 'function' || typeof v === 'symbol' ? String(v) : v === cyclic ? '[cycle]' : v)));
+  }
+  const id = await col.insert({ age: 1 });
+  await assert.rejects(col.update(id, { $set: { _id: 'x' } }), QueryError);
+  await assert.rejects(col.update(id, { $rename: { a: 'b' } } as never), (e: unknown) => e instanceof QueryError && e.path === 'update.$rename');
+  await assert.rejects(col.find({ age: { $bad: 1 } }).next(), (e: unknown) => e instanceof QueryError && e.path === 'age.$bad');
+  await assert.rejects(col.find({}, { sort: { age: 2 as never } }).next(), QueryError);
+  await assert.rejects(col.find({}, { limit: -1 }).next(), InvalidArgumentError);
+  await assert.rejects(Collection.open(store, '', {}), (e: unknown) => e instanceof InvalidArgumentError && e.argument === 'name');
+  await assert.rejects(Collection.open(store, 'x', { indexes: [{ fields: [] }] }), (e: unknown) => e instanceof InvalidArgumentError && e.argument === 'options.indexes[0].fields');
+  await assert.rejects(col.get(42 as never), (e: unknown) => e instanceof InvalidArgumentError && e.argument === 'id');
+  await store.close();
+});
+
+test('one transaction changes two collections and KV data, or none of them', async () => {
+  const store = await Store.memory();
+  const accounts = await Collection.open(store, 'accounts');
+  const ledger = await Collection.open(store, 'ledger', { indexes: [{ fields: ['account'] }] });
+  const a = await accounts.insert({ balance: 100 });
+  await store.transaction(async (tx) => {
+    const acc = await accounts.in(tx).get(a);
+    await accounts.in(tx).update(a, { $inc: { balance: -30 } });
+    await ledger.in(tx).insert({ account: a, amount: -30, before: acc?.balance });
+    tx.put('last-transfer', a);
+  });
+  await assert.rejects(store.transaction(async (tx) => {
+    await accounts.in(tx).update(a, { $inc: { balance: -1000 } });
+    await ledger.in(tx).insert({ account: a, amount: -1000 });
+    throw new Error('insufficient funds');
+  }), /insufficient funds/);
+  assert.equal((await accounts.get(a))?.balance, 70);
+  assert.equal(await ledger.count({ account: a }), 1);
+  assert.equal(text(await store.get('last-transfer')), a);
+  await store.close();
+});
+
+async function filesUnder(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...(await filesUnder(path)));
+    else out.push(path);
+  }
+  return out;
+}
+
+test('no field name, value, word, collection or index name reaches the disk in the clear', async () => {
+  const handle = await diskFactory({ memtableBytes: 8192 })();
+  const marker = randomBytes(16).toString('hex');
+  const col = await Collection.open(handle.store, `coll_${marker}`, { indexes: [{ fields: [`field_${marker}`], name: `index_${marker}` }] });
+  for (let i = 0; i < 300; i++) await col.insert({ [`field_${marker}`]: `value_${marker}_${i}`, body: `word${marker} ${i}` });
+  await handle.store.flush();
+  await handle.store.close();
+  const needles = [marker, Buffer.from(marker, 'hex').toString('latin1')].map((m) => Buffer.from(m, 'latin1'));
+  for (const file of await filesUnder(handle.dir as string)) {
+    const bytes = await readFile(file);
+    for (const needle of needles) assert.equal(bytes.indexOf(needle), -1, `${file} holds a marker`);
+  }
+  handle.store = await Store.open(handle.dir as string, { passphrase: 'test passphrase' });
+  await handle.cleanup();
+});

@@ -26,7 +26,7 @@ import { KIND } from '../format.ts';
 import type { Keyring } from '../keyring/keyring.ts';
 import type { Random } from '../crypto/random.ts';
 import { breathe } from '../util/breathe.ts';
-import { readU32, readU64, u64Bytes } from '../util/bytes.ts';
+import { readU32, readU64, safeU64Bytes } from '../util/bytes.ts';
 import type { Backend, BackendOp } from './backend.ts';
 import { BlockCache } from './block-cache.ts';
 import { LargeRef, type StoredValue } from './block.ts';
@@ -199,7 +199,7 @@ export class Engine {
     for await (const [key, sealed] of this.#backend.entries(walRange(expected, Number.MAX_SAFE_INTEGER))) {
       const seq = Number(readU64(key, 1));
       if (seq !== expected) throw new IntegrityError('wal', expected, `missing; found ${seq} next`);
-      const plain = this.#cipher.open(KIND.WAL, u64Bytes(BigInt(seq)), sealed, 'wal', seq);
+      const plain = this.#cipher.open(KIND.WAL, safeU64Bytes(seq), sealed, 'wal', seq);
       for (const op of decodeWalOps(plain, seq)) this.#active.apply(op.key, op.value, seq, Infinity);
       this.#lastSeq = seq;
       expected = seq + 1;
@@ -361,7 +361,7 @@ export class Engine {
         // Recorded now, so a later transaction in this same group validates against it.
         const recorded = this.#activeReadSets > 0;
         if (recorded) this.#recordWrites(seq, request.ops);
-        const sealed = this.#cipher.seal(KIND.WAL, u64Bytes(BigInt(seq)), encodeWalOps(request.ops));
+        const sealed = this.#cipher.seal(KIND.WAL, safeU64Bytes(seq), encodeWalOps(request.ops));
         this.stats.walBytes += sealed.length;
         ops.push({ type: 'put', key: walKey(seq), value: sealed });
         sync ||= request.sync;

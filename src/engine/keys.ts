@@ -11,7 +11,7 @@
  * | `B` run u32 block u32        | block of sorted entries               |
  * | `V` run u32 n u32            | value too large for a block           |
  */
-import { writeU32, writeU64 } from '../util/bytes.ts';
+import { writeSafeU64, writeU32 } from '../util/bytes.ts';
 import type { BackendRange } from './backend.ts';
 
 export const PREFIX = { MANIFEST: 0x4d, WAL: 0x57, INDEX: 0x49, BLOCK: 0x42, LARGE: 0x56 } as const;
@@ -21,7 +21,7 @@ export const MANIFEST_KEY: Uint8Array = new Uint8Array([PREFIX.MANIFEST]);
 export function walKey(seq: number): Uint8Array {
   const key = new Uint8Array(9);
   key[0] = PREFIX.WAL;
-  writeU64(key, 1, BigInt(seq));
+  writeSafeU64(key, 1, seq);
   return key;
 }
 

@@ -20,7 +20,7 @@
 import { KIND, type RecordKind } from '../format.ts';
 import type { Random } from '../crypto/random.ts';
 import { throwIfAborted } from '../util/validate.ts';
-import { readU64, u32Bytes, u64Bytes } from '../util/bytes.ts';
+import { readU64, safeU64Bytes, u32Bytes } from '../util/bytes.ts';
 import type { Backend, BackendOp } from './backend.ts';
 import type { Engine } from './engine.ts';
 import { blockKey, indexKey, largeValueKey, walRange } from './keys.ts';
@@ -124,7 +124,7 @@ async function resealWal(engine: Engine, backend: Backend): Promise<void> {
   for await (const [key, sealed] of backend.entries(walRange(0, Number.MAX_SAFE_INTEGER))) {
     if (RecordCipher.epochOf(sealed) === current) continue;
     const seq = Number(readU64(key, 1));
-    const location = u64Bytes(BigInt(seq));
+    const location = safeU64Bytes(seq);
     ops.push({ type: 'put', key, value: cipher.seal(KIND.WAL, location, cipher.open(KIND.WAL, location, sealed, 'wal', seq)) });
   }
   if (ops.length > 0) await backend.write(ops, true);

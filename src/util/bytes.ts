@@ -85,6 +85,19 @@ export function readU64(bytes: Uint8Array, offset: number): bigint {
   return (BigInt(readU32(bytes, offset)) << 32n) | BigInt(readU32(bytes, offset + 4));
 }
 
+/** Writes a safe integer (0 <= value < 2^53) as a big-endian u64, without BigInt (hot paths). */
+export function writeSafeU64(out: Uint8Array, offset: number, value: number): void {
+  writeU32(out, offset, Math.floor(value / 0x100000000));
+  writeU32(out, offset + 4, value >>> 0);
+}
+
+/** A safe integer as 8 big-endian bytes. */
+export function safeU64Bytes(value: number): Uint8Array {
+  const out = new Uint8Array(8);
+  writeSafeU64(out, 0, value);
+  return out;
+}
+
 /** A u32 as 4 big-endian bytes. */
 export function u32Bytes(value: number): Uint8Array {
   const out = new Uint8Array(4);

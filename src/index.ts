@@ -24,4 +24,5 @@ export type { RotateOptions, RotateProgress } from './engine/rotate.ts';
 export type { ScanOptions, BytesLike, Durability } from './engine/input.ts';
 export { MAX_KEY_BYTES, MAX_VALUE_BYTES, NAMESPACE, type Namespace } from './engine/input.ts';
 export { Keyspace } from './engine/keyspace.ts';
+export { TimeSeries, type TimeSeriesOptions, type TimeSeriesPoint, type Sample, type RangeOptions, type AggregateOptions, type AggregateRow, type AggregateFn, type Duration, type RetentionOptions } from './timeseries/timeseries-store.ts';
 export * from './documents/index.ts';

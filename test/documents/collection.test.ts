@@ -8,10 +8,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readFile, readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { AbortedError, Collection, InvalidArgumentError, QueryError, Store, UniqueConstraintError } from '../../src/index.ts';
 import { diskFactory, text } from '../helpers/stores.ts';
+import { listFiles } from '../helpers/store-fixtures.ts';
 
 test('explain picks the index with the longest equality prefix and serves the sort from it', async () => {
   const store = await Store.memory();
@@ -102,16 +102,6 @@ test('one transaction changes two collections and KV data, or none of them', asy
   await store.close();
 });
 
-async function filesUnder(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...(await filesUnder(path)));
-    else out.push(path);
-  }
-  return out;
-}
-
 test('no field name, value, word, collection or index name reaches the disk in the clear', async () => {
   const handle = await diskFactory({ memtableBytes: 8192 })();
   const marker = randomBytes(16).toString('hex');
@@ -120,7 +110,7 @@ test('no field name, value, word, collection or index name reaches the disk in t
   await handle.store.flush();
   await handle.store.close();
   const needles = [marker, Buffer.from(marker, 'hex').toString('latin1')].map((m) => Buffer.from(m, 'latin1'));
-  for (const file of await filesUnder(handle.dir as string)) {
+  for (const file of await listFiles(handle.dir as string)) {
     const bytes = await readFile(file);
     for (const needle of needles) assert.equal(bytes.indexOf(needle), -1, `${file} holds a marker`);
   }

@@ -209,3 +209,18 @@ export class Tally {
     return [...this.counts.entries()].sort().map(([k, v]) => `${k}=${v}`).join(' ');
   }
 }
+
+/** A byte pattern searched for in store files, with a label for failures. */
+export interface Needle {
+  readonly label: string;
+  readonly bytes: Buffer;
+}
+
+/** A random marker as raw bytes, lowercase hex and uppercase hex: what a leak would look like. */
+export function markerNeedles(marker: Buffer, label: string): Needle[] {
+  return [
+    { label: `${label} raw`, bytes: marker },
+    { label: `${label} hex`, bytes: Buffer.from(marker.toString('hex')) },
+    { label: `${label} HEX`, bytes: Buffer.from(marker.toString('hex').toUpperCase()) },
+  ];
+}

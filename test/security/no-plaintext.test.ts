@@ -20,23 +20,11 @@ import { randomBytes } from 'node:crypto';
 import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { FORMAT_V1, HEADER_FILES, Keyring, Store, parseRecoveryCode, readHeaderCopies } from '../../src/index.ts';
-import { PASSPHRASE, createStore, hex, kindOf, listFiles, readRaw, tempDir } from '../helpers/store-fixtures.ts';
+import { PASSPHRASE, createStore, hex, kindOf, listFiles, markerNeedles, readRaw, tempDir, type Needle } from '../helpers/store-fixtures.ts';
 
 const PREFIX = 'chat/alice';
 const OPTIONS = { memtableBytes: 16 * 1024, blockBytes: 1024, largeValueBytes: 512 } as const;
 
-interface Needle {
-  readonly label: string;
-  readonly bytes: Buffer;
-}
-
-function markerNeedles(marker: Buffer, label: string): Needle[] {
-  return [
-    { label: `${label} raw`, bytes: marker },
-    { label: `${label} hex`, bytes: Buffer.from(marker.toString('hex')) },
-    { label: `${label} HEX`, bytes: Buffer.from(marker.toString('hex').toUpperCase()) },
-  ];
-}
 
 /** Every (file, needle) pair where the needle occurs in the file. */
 async function findNeedles(dir: string, needles: readonly Needle[]): Promise<string[]> {

@@ -18,23 +18,11 @@ import { readFile } from 'node:fs/promises';
 import { relative } from 'node:path';
 import { Store, TimeSeries } from '../../src/index.ts';
 import { encodeBucket } from '../../src/timeseries/bucket.ts';
-import { createStore, listFiles, tempDir } from '../helpers/store-fixtures.ts';
+import { createStore, listFiles, markerNeedles, tempDir, type Needle } from '../helpers/store-fixtures.ts';
 
 const OPTIONS = { memtableBytes: 16 * 1024, blockBytes: 1024, largeValueBytes: 512 } as const;
 const SPAN = 60_000;
 
-interface Needle {
-  readonly label: string;
-  readonly bytes: Buffer;
-}
-
-function markerNeedles(marker: Buffer, label: string): Needle[] {
-  return [
-    { label: `${label} raw`, bytes: marker },
-    { label: `${label} hex`, bytes: Buffer.from(marker.toString('hex')) },
-    { label: `${label} HEX`, bytes: Buffer.from(marker.toString('hex').toUpperCase()) },
-  ];
-}
 
 /** A finite double from 8 random bytes, and its bytes in both orders. */
 function distinctiveValue(): { value: number; be: Buffer; le: Buffer } {

@@ -30,36 +30,28 @@ export function walRange(from: number, to: number): BackendRange {
   return { gte: walKey(from), lt: walKey(to) };
 }
 
-export function indexKey(run: number): Uint8Array {
-  const key = new Uint8Array(5);
-  key[0] = PREFIX.INDEX;
+/** `prefix · run u32 [· n u32]`: the key of a run's record. */
+function runKey(prefix: number, run: number, n?: number): Uint8Array {
+  const key = new Uint8Array(n === undefined ? 5 : 9);
+  key[0] = prefix;
   writeU32(key, 1, run);
+  if (n !== undefined) writeU32(key, 5, n);
   return key;
+}
+
+export function indexKey(run: number): Uint8Array {
+  return runKey(PREFIX.INDEX, run);
 }
 
 export function blockKey(run: number, block: number): Uint8Array {
-  const key = new Uint8Array(9);
-  key[0] = PREFIX.BLOCK;
-  writeU32(key, 1, run);
-  writeU32(key, 5, block);
-  return key;
+  return runKey(PREFIX.BLOCK, run, block);
 }
 
 export function largeValueKey(run: number, n: number): Uint8Array {
-  const key = new Uint8Array(9);
-  key[0] = PREFIX.LARGE;
-  writeU32(key, 1, run);
-  writeU32(key, 5, n);
-  return key;
+  return runKey(PREFIX.LARGE, run, n);
 }
 
 /** Every record (index, blocks, large values) of runs in [from, to), one range per prefix. */
 export function runRanges(from: number, to: number): BackendRange[] {
-  const prefixed = (prefix: number, run: number): Uint8Array => {
-    const key = new Uint8Array(5);
-    key[0] = prefix;
-    writeU32(key, 1, run);
-    return key;
-  };
-  return [PREFIX.INDEX, PREFIX.BLOCK, PREFIX.LARGE].map((p) => ({ gte: prefixed(p, from), lt: to > 0xffffffff ? new Uint8Array([p + 1]) : prefixed(p, to) }));
+  return [PREFIX.INDEX, PREFIX.BLOCK, PREFIX.LARGE].map((p) => ({ gte: runKey(p, from), lt: to > 0xffffffff ? new Uint8Array([p + 1]) : runKey(p, to) }));
 }

@@ -25,7 +25,7 @@ import type { Backend, BackendOp } from './backend.ts';
 import type { Engine } from './engine.ts';
 import { blockKey, indexKey, largeValueKey, walRange } from './keys.ts';
 import { RecordCipher } from './record.ts';
-import type { Run } from './run.ts';
+import { pairLocation, type Run } from './run.ts';
 
 /** Progress of a rotation: records re-sealed so far out of the total. */
 export interface RotateProgress {
@@ -39,13 +39,6 @@ export interface RotateOptions {
 }
 
 const BATCH_BYTES = 4 * 1024 * 1024;
-
-function pair(a: number, b: number): Uint8Array {
-  const out = new Uint8Array(8);
-  out.set(u32Bytes(a), 0);
-  out.set(u32Bytes(b), 4);
-  return out;
-}
 
 export async function rotateKey(engine: Engine, backend: Backend, options: RotateOptions, random?: Random): Promise<void> {
   const { signal, onProgress } = options;
@@ -110,8 +103,8 @@ async function resealRun(engine: Engine, backend: Backend, run: Run, signal: Abo
       throwIfAborted(signal);
     }
   };
-  for (let b = 0; b < run.blockCount; b++) await reseal(blockKey(run.id, b), KIND.PAGE, pair(run.id, b), `run ${run.id} block ${b}`);
-  for (let n = 0; n < run.largeCount; n++) await reseal(largeValueKey(run.id, n), KIND.LARGE_VALUE, pair(run.id, n), `run ${run.id} large value ${n}`);
+  for (let b = 0; b < run.blockCount; b++) await reseal(blockKey(run.id, b), KIND.PAGE, pairLocation(run.id, b), `run ${run.id} block ${b}`);
+  for (let n = 0; n < run.largeCount; n++) await reseal(largeValueKey(run.id, n), KIND.LARGE_VALUE, pairLocation(run.id, n), `run ${run.id} large value ${n}`);
   await reseal(indexKey(run.id), KIND.RUN_INDEX, u32Bytes(run.id), `run ${run.id} index`);
   await backend.write(ops, true);
   progress(counted);

@@ -39,7 +39,8 @@ export interface RunContext {
   readonly cache: BlockCache;
 }
 
-function pairLocation(a: number, b: number): Uint8Array {
+/** AAD location of a block or large value: run u32 then number u32. */
+export function pairLocation(a: number, b: number): Uint8Array {
   const out = new Uint8Array(8);
   out.set(u32Bytes(a), 0);
   out.set(u32Bytes(b), 4);

@@ -8,9 +8,9 @@
  * an attacker who edits the files of a closed store, so they go around the
  * engine. `src/` itself still touches classic-level only in backend.ts.
  */
-import { cp, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { ClassicLevel } from 'classic-level';
 import { FormatVersionError, IntegrityError, KDF_FLOOR, Store, SynapsedError, type StoreOptions } from '../../src/index.ts';
 
@@ -223,4 +223,21 @@ export function markerNeedles(marker: Buffer, label: string): Needle[] {
     { label: `${label} hex`, bytes: Buffer.from(marker.toString('hex')) },
     { label: `${label} HEX`, bytes: Buffer.from(marker.toString('hex').toUpperCase()) },
   ];
+}
+
+/** Every (needle, file) pair where the needle occurs in a file under `dir`. */
+export async function findNeedles(dir: string, needles: readonly Needle[]): Promise<string[]> {
+  const hits: string[] = [];
+  for (const file of await listFiles(dir)) {
+    let content: Buffer;
+    try {
+      content = await readFile(file);
+    } catch (error) {
+      // LevelDB deletes obsolete files while the store is open: a file gone is no leak.
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      throw error;
+    }
+    for (const needle of needles) if (content.includes(needle.bytes)) hits.push(`${needle.label} in ${relative(dir, file)}`);
+  }
+  return hits;
 }

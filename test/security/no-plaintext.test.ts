@@ -17,33 +17,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readFile, readdir, writeFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { FORMAT_V1, HEADER_FILES, Keyring, Store, parseRecoveryCode, readHeaderCopies } from '../../src/index.ts';
-import { PASSPHRASE, createStore, hex, kindOf, listFiles, markerNeedles, readRaw, tempDir, type Needle } from '../helpers/store-fixtures.ts';
+import { PASSPHRASE, createStore, hex, kindOf, listFiles, findNeedles, markerNeedles, readRaw, tempDir, type Needle } from '../helpers/store-fixtures.ts';
 
 const PREFIX = 'chat/alice';
 const OPTIONS = { memtableBytes: 16 * 1024, blockBytes: 1024, largeValueBytes: 512 } as const;
 
 
-/** Every (file, needle) pair where the needle occurs in the file. */
-async function findNeedles(dir: string, needles: readonly Needle[]): Promise<string[]> {
-  const hits: string[] = [];
-  for (const file of await listFiles(dir)) {
-    let content: Buffer;
-    try {
-      content = await readFile(file);
-    } catch (error) {
-      // LevelDB deletes obsolete files while the store is open: a file gone is no leak.
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
-      throw error;
-    }
-    for (const needle of needles) {
-      if (content.includes(needle.bytes)) hits.push(`${needle.label} in ${relative(dir, file)}`);
-    }
-  }
-  return hits;
-}
 
 async function assertClean(dir: string, needles: readonly Needle[], phase: string): Promise<void> {
   const files = await listFiles(dir);

@@ -14,11 +14,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { relative } from 'node:path';
 import { Store, TimeSeries } from '../../src/index.ts';
 import { encodeBucket } from '../../src/timeseries/bucket.ts';
-import { createStore, listFiles, markerNeedles, tempDir, type Needle } from '../helpers/store-fixtures.ts';
+import { createStore, findNeedles, markerNeedles, tempDir, type Needle } from '../helpers/store-fixtures.ts';
 
 const OPTIONS = { memtableBytes: 16 * 1024, blockBytes: 1024, largeValueBytes: 512 } as const;
 const SPAN = 60_000;
@@ -33,20 +31,6 @@ function distinctiveValue(): { value: number; be: Buffer; le: Buffer } {
   }
 }
 
-async function findNeedles(dir: string, needles: readonly Needle[]): Promise<string[]> {
-  const hits: string[] = [];
-  for (const file of await listFiles(dir)) {
-    let content: Buffer;
-    try {
-      content = await readFile(file);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue; // deleted by LevelDB meanwhile: no leak
-      throw error;
-    }
-    for (const needle of needles) if (content.includes(needle.bytes)) hits.push(`${needle.label} in ${relative(dir, file)}`);
-  }
-  return hits;
-}
 
 test('a bucket in plaintext would hold the marker value bytes (control)', () => {
   const { value, be } = distinctiveValue();

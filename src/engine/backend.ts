@@ -63,7 +63,8 @@ const CLASSIC_OPTIONS = {
   compression: false,
   // LevelDB's cache would hold ciphertext; the engine caches decrypted blocks instead.
   cacheSize: 4 * 1024 * 1024,
-  writeBufferSize: 16 * 1024 * 1024,
+  // LevelDB's default: larger buffers sped up nothing measurable and doubled native memory.
+  writeBufferSize: 4 * 1024 * 1024,
   maxFileSize: 8 * 1024 * 1024,
 } as const;
 

@@ -87,7 +87,13 @@ interface CommitRequest {
 
 const MERGE_WIDTH = 4;
 const MAX_IMMUTABLE = 2;
-const MERGE_BATCH_BYTES = 8 * 1024 * 1024;
+/**
+ * Sealed records of a run being written go to LevelDB in chunks of this
+ * size (the run stays invisible until the manifest names it). Small chunks
+ * bound the native memory of LevelDB's batch copies: one 16 MiB batch per
+ * flush kept the process's resident size far above its heap.
+ */
+const WRITE_CHUNK_BYTES = 4 * 1024 * 1024;
 const BREATHE_EVERY = 2048;
 
 export class Engine {
@@ -485,9 +491,16 @@ export class Engine {
     const id = this.#nextRun++;
     const writer = new RunWriter(this.#ctx, id, 0, this.#manifest.gen + 1, frozen.size, this.#options);
     let n = 0;
+    let marked = false;
     for (const [key, version] of frozen.latest()) {
       if (version.value === null && bottom) continue;
       writer.add(key, version.value);
+      if (writer.pendingBytes >= WRITE_CHUNK_BYTES) {
+        // The empty index marker first: if a crash stops the flush, open deletes the partial run.
+        if (!marked) await this.#backend.write([{ type: 'put', key: indexKey(id), value: new Uint8Array(0) }], false);
+        marked = true;
+        await this.#backend.write(writer.takeOps(), false);
+      }
       if (++n % BREATHE_EVERY === 0) await breathe();
     }
     const { ops, run } = writer.finish();
@@ -545,7 +558,7 @@ export class Engine {
           writer.add(key, value instanceof LargeRef ? (inputs[source] as Run).large(this.#ctx, value) : value);
         }
         if (++n % BREATHE_EVERY === 0) {
-          if (writer.pendingBytes >= MERGE_BATCH_BYTES) await this.#backend.write(writer.takeOps(), false);
+          if (writer.pendingBytes >= WRITE_CHUNK_BYTES) await this.#backend.write(writer.takeOps(), false);
           await breathe();
         }
       }

@@ -12,7 +12,7 @@ import { decode, encode } from '@msgpack/msgpack';
 import { IntegrityError, InvalidArgumentError } from '../errors.ts';
 import type { Transaction } from '../engine/transaction.ts';
 import { readU32, u32Bytes } from '../util/bytes.ts';
-import type { IndexDef, IndexSpec } from './index-keys.ts';
+import type { IndexDef } from './index-keys.ts';
 import { checkPath } from './query.ts';
 
 export interface CollectionDef {
@@ -51,9 +51,14 @@ export function writeDef(tx: Transaction, def: CollectionDef): void {
 }
 
 /** Validates an index spec; returns its name and normalized fields. */
-export function checkIndexSpec(spec: unknown, argument: string): Required<Pick<IndexSpec, 'fields' | 'name'>> & { unique: boolean; sparse: boolean; multi: boolean } {
-  if (spec === null || typeof spec !== 'object') throw new InvalidArgumentError(argument, 'an index spec { fields, unique?, sparse?, multi?, name? }', spec);
-  const s = spec as Record<string, unknown>;
+export function checkIndexSpec(spec: unknown, argument: string): { fields: string[]; name: string; unique: boolean; sparse: boolean; multi: boolean; text: boolean } {
+  if (spec === null || typeof spec !== 'object') throw new InvalidArgumentError(argument, 'an index spec { fields, unique?, sparse?, multi?, name? } or { text: [fields] }', spec);
+  const given = spec as Record<string, unknown>;
+  const text = given.text !== undefined;
+  if (text && given.fields !== undefined) throw new InvalidArgumentError(argument, 'either fields or text, not both', spec);
+  if (text && given.unique === true) throw new InvalidArgumentError(`${argument}.unique`, 'false: a text index cannot be unique', true);
+  // A text index is checked like a plain one over its text fields, then named text_<fields>.
+  const s = text ? { ...given, fields: given.text, name: given.name ?? `text_${Array.isArray(given.text) ? given.text.join('_') : ''}` } : given;
   if (!Array.isArray(s.fields) || s.fields.length === 0 || s.fields.length > 16) throw new InvalidArgumentError(`${argument}.fields`, 'an array of 1 to 16 field paths', s.fields);
   const fields = s.fields.map((f: unknown, i: number) => {
     if (typeof f !== 'string') throw new InvalidArgumentError(`${argument}.fields[${i}]`, 'a field path string', f);
@@ -69,5 +74,5 @@ export function checkIndexSpec(spec: unknown, argument: string): Required<Pick<I
   }
   const name = s.name === undefined ? fields.join('_') : s.name;
   if (typeof name !== 'string' || name.length === 0 || name.length > 256) throw new InvalidArgumentError(`${argument}.name`, 'a string of 1 to 256 characters', name);
-  return { fields, name, unique: s.unique === true, sparse: s.sparse === true, multi: s.multi === true };
+  return { fields, name, unique: s.unique === true, sparse: s.sparse === true || text, multi: s.multi === true || text, text };
 }

@@ -28,7 +28,7 @@ import { checkDocument, checkId, decodeDocument, encodeDocument, type Doc } from
 import { IdGenerator } from './ids.ts';
 import { docKey, docPrefix, indexEntries, indexPrefix, indexTupleKey, indexTuples, type IndexDef, type IndexSpec } from './index-keys.ts';
 import { explainPlan, plan, type Explanation, type Plan, type Sort } from './planner.ts';
-import { matches, parseQuery, checkPath, type Query, type QueryNode } from './query.ts';
+import { matches, parseQuery, checkPath, usesText, type Query, type QueryNode } from './query.ts';
 import { applyUpdate, checkUpdate, type Update } from './update.ts';
 import { compareValues } from './value-codec.ts';
 import { valuesAt } from './paths.ts';
@@ -89,7 +89,7 @@ export class Collection<T extends Doc = Doc> {
     const opts = mustOptions<CollectionOptions<T>>('options', options);
     const validate = mustCallback<(doc: T) => boolean | void>('options.validate', opts.validate);
     if (opts.indexes !== undefined && !Array.isArray(opts.indexes)) throw new InvalidArgumentError('options.indexes', 'an array of index specs', opts.indexes);
-    const specs = (opts.indexes ?? []).map((spec, i) => checkIndexSpec(spec, `options.indexes[${i}]`));
+    const specs = (opts.indexes ?? []).map((spec, i) => ({ spec, name: checkIndexSpec(spec, `options.indexes[${i}]`).name }));
     let byName = registry.get(store);
     if (byName === undefined) registry.set(store, (byName = new Map()));
     let opening = byName.get(n);
@@ -103,8 +103,8 @@ export class Collection<T extends Doc = Doc> {
       opening.catch(() => byName?.delete(n));
     }
     const collection = (await opening) as unknown as Collection<T>;
-    for (const spec of specs) {
-      if (!collection.#def.indexes.some((ix) => ix.name === spec.name)) await collection.createIndex(spec);
+    for (const { spec, name: indexName } of specs) {
+      if (!collection.#def.indexes.some((ix) => ix.name === indexName)) await collection.createIndex(spec);
     }
     return collection;
   }
@@ -271,7 +271,7 @@ export class Collection<T extends Doc = Doc> {
 
   /** Deletes every document matching `query` atomically; returns how many. */
   async deleteMany(query: Query): Promise<number> {
-    const node = parseQuery(query);
+    const node = this.#parse(query);
     return this.#docs.transaction(async (tx) => {
       let n = 0;
       for await (const doc of this.#candidates(tx, node, [])) {
@@ -284,7 +284,7 @@ export class Collection<T extends Doc = Doc> {
 
   /** Matching documents, sorted, skipped, limited and projected. @throws {QueryError} */
   async *find(query?: Query, options?: FindOptions): AsyncGenerator<T> {
-    const node = parseQuery(query);
+    const node = this.#parse(query);
     const { sort, limit, skip, projection } = checkFindOptions(options);
     const snap = this.#docs.snapshot();
     try {
@@ -309,7 +309,7 @@ export class Collection<T extends Doc = Doc> {
 
   /** Number of matching documents. */
   async count(query?: Query): Promise<number> {
-    const node = parseQuery(query);
+    const node = this.#parse(query);
     const snap = this.#docs.snapshot();
     try {
       let n = 0;
@@ -322,9 +322,28 @@ export class Collection<T extends Doc = Doc> {
 
   /** How `find(query, options)` would run: strategy, index, ranges, whether the sort is served by the index. */
   explain(query?: Query, options?: FindOptions): Explanation {
-    const node = parseQuery(query);
+    const node = this.#parse(query);
     const { sort } = checkFindOptions(options);
     return explainPlan(plan(this.#def.id, node, this.#readyIndexes(), sort));
+  }
+
+  /** The matcher, with the text index's fields for `$text`. */
+  #matches(node: QueryNode, doc: Doc): boolean {
+    return matches(node, doc, this.#textFields());
+  }
+
+  #textFields(): string[][] {
+    const index = this.#def.indexes.find((ix) => ix.text === true);
+    return index === undefined ? [] : index.fields.map((f) => f.split('.'));
+  }
+
+  /** Parses a query; `$text` needs a text index. @throws {QueryError} */
+  #parse(query: unknown): QueryNode {
+    const node = parseQuery(query);
+    if (usesText(node) && !this.#def.indexes.some((ix) => ix.text === true && ix.ready)) {
+      throw new QueryError('$text', `collection '${this.#def.name}' has no (finished) text index: add { text: [fields] }`);
+    }
+    return node;
   }
 
   #readyIndexes(): IndexDef[] {
@@ -337,14 +356,14 @@ export class Collection<T extends Doc = Doc> {
     if (chosen.kind === 'ids') {
       for (const id of chosen.ids) {
         const doc = await this.#read(reader, id);
-        if (doc !== undefined && matches(node, doc)) yield doc;
+        if (doc !== undefined && this.#matches(node, doc)) yield doc;
       }
       return;
     }
     if (chosen.kind === 'scan') {
       for await (const [key, bytes] of reader.scan({ prefix: docPrefix(collection), reverse: chosen.reverse })) {
         const doc = decodeDocument(bytes, fromUtf8(key.subarray(5)));
-        if (matches(node, doc)) yield doc;
+        if (this.#matches(node, doc)) yield doc;
       }
       return;
     }
@@ -355,7 +374,7 @@ export class Collection<T extends Doc = Doc> {
         if (seen.has(id)) continue;
         seen.add(id);
         const doc = await this.#read(reader, id);
-        if (doc !== undefined && matches(node, doc)) yield doc;
+        if (doc !== undefined && this.#matches(node, doc)) yield doc;
       }
     }
   }
@@ -380,9 +399,12 @@ export class Collection<T extends Doc = Doc> {
     const onProgress = mustCallback<(p: { done: number }) => void>('options.onProgress', opts.onProgress);
     const existing = this.#def.indexes.find((ix) => ix.name === s.name);
     if (existing !== undefined) return existing;
+    if (s.text && this.#def.indexes.some((ix) => ix.text === true)) {
+      throw new InvalidArgumentError('spec.text', 'at most one text index per collection', s.fields);
+    }
     const def = await this.#system.transaction(async (tx) => {
       const current = (await readDef(tx, this.#def.name)) as CollectionDef;
-      const index: IndexDef = { id: current.nextIndex, name: s.name, fields: s.fields, unique: s.unique, sparse: s.sparse, multi: s.multi, ready: false };
+      const index: IndexDef = { id: current.nextIndex, name: s.name, fields: s.fields, unique: s.unique, sparse: s.sparse, multi: s.multi, ready: false, text: s.text };
       const next = { ...current, nextIndex: current.nextIndex + 1, indexes: [...current.indexes, index] };
       writeDef(tx, next);
       return next;

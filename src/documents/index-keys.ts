@@ -21,9 +21,10 @@ import { InvalidArgumentError } from '../errors.ts';
 import { utf8, writeU32 } from '../util/bytes.ts';
 import { indexValuesAt, splitPath } from './paths.ts';
 import { encodeValue } from './value-codec.ts';
+import { documentTokens } from './text.ts';
 
-/** An index as declared by the user. */
-export interface IndexSpec {
+/** An index over field values, as declared by the user. */
+export interface FieldIndexSpec {
   /** Dotted field paths; the index orders by them in this order. */
   readonly fields: readonly string[];
   readonly unique?: boolean;
@@ -33,6 +34,16 @@ export interface IndexSpec {
   /** Defaults to the fields joined with '_'. */
   readonly name?: string;
 }
+
+/** A text index (for `$text`): one entry per distinct folded word of these string fields. */
+export interface TextIndexSpec {
+  readonly text: readonly string[];
+  /** Defaults to 'text_' and the fields joined with '_'. */
+  readonly name?: string;
+}
+
+/** An index as declared by the user. */
+export type IndexSpec = FieldIndexSpec | TextIndexSpec;
 
 /** A stored index definition. */
 export interface IndexDef {
@@ -45,6 +56,8 @@ export interface IndexDef {
   readonly multi: boolean;
   /** False while a new index is being filled from existing documents: writes maintain it, queries do not use it yet. */
   readonly ready: boolean;
+  /** A text index: `fields` are text fields, entries are folded words (text.ts). */
+  readonly text?: boolean;
 }
 
 export const KEY_DOC = 0x01;
@@ -99,6 +112,13 @@ function entryKey(collection: number, index: number, tuple: Uint8Array, id: stri
 
 /** Encoded tuples a document contributes to `def` (empty for a sparse index it is absent from). */
 export function indexTuples(def: IndexDef, doc: unknown): Uint8Array[] {
+  if (def.text === true) {
+    const words = documentTokens(def.fields.flatMap((f) => indexValuesAt(doc, splitPath(f))));
+    if (words.length > MAX_ENTRIES_PER_DOC) {
+      throw new InvalidArgumentError('doc', `at most ${MAX_ENTRIES_PER_DOC} distinct words in text index '${def.name}'`, `${words.length} words`);
+    }
+    return words.map((w) => encodeValue(w));
+  }
   const perField = def.fields.map((f) => indexValuesAt(doc, splitPath(f)));
   if (def.sparse && perField.every((values) => values.length === 0)) return [];
   const lists = perField.map((values) => (values.length === 0 ? [undefined] : values));

@@ -14,6 +14,8 @@
  * - `scan`: every document of the collection, in id order.
  * A sparse index is used only when the query requires its first field to
  * hold a non-null value (documents without it are not in the index).
+ * A top-level `$text` uses the text index: the entries of words starting
+ * with the longest search word (the others are checked by the matcher).
  */
 import { concatBytes } from '../util/bytes.ts';
 import { indexTupleKey, type IndexDef } from './index-keys.ts';
@@ -133,8 +135,17 @@ export function plan(collection: number, query: QueryNode, indexes: readonly Ind
   const conds = conditions(query);
   const idEq = conds.get('_id')?.eq;
   if (idEq !== undefined && idEq.every((v) => typeof v === 'string')) return { kind: 'ids', ids: [...new Set(idEq as string[])] };
+  const text = (query.op === 'and' ? query.nodes : [query]).find((n) => n.op === 'text');
+  const textIndex = indexes.find((ix) => ix.text === true);
+  if (text !== undefined && text.op === 'text' && textIndex !== undefined) {
+    const longest = [...text.tokens].sort((a, b) => b.length - a.length)[0] as string;
+    // Words starting with `longest`: the string's encoding without its terminator is their common prefix.
+    const head = indexTupleKey(collection, textIndex.id, encodeValue(longest).slice(0, -1));
+    return { kind: 'index', index: textIndex, ranges: [{ gte: head, lt: prefixEnd(head) }], servesSort: false, reverse: false, eqFields: 0, hasRange: true };
+  }
   let best: (Plan & { kind: 'index'; score: number }) | undefined;
   for (const index of indexes) {
+    if (index.text === true) continue;
     const candidate = planIndex(collection, index, conds, sort);
     if (candidate !== undefined && (best === undefined || candidate.score > best.score)) best = candidate;
   }

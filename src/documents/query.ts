@@ -7,8 +7,9 @@
  *
  * Grammar: `{ path: value }` is equality; `{ path: { $op: ... } }` uses
  * operators $eq $ne $gt $gte $lt $lte $in $nin $exists $startsWith $not;
- * top level also takes $and / $or / $nor (arrays of queries) and $not (a
- * query). Paths are dotted (`a.b.c`); a path that reaches an array matches
+ * top level also takes $and / $or / $nor (arrays of queries), $not (a
+ * query) and $text: { $search: 'words' } (every word a prefix of a word in
+ * the collection's text-indexed fields; text.ts). Paths are dotted (`a.b.c`); a path that reaches an array matches
  * when any element matches (and equality also accepts the whole array).
  * Range operators compare values of the same type only ($gt: 5 never
  * matches a string). `{ path: null }` matches null and missing fields.
@@ -16,6 +17,7 @@
 import { QueryError } from '../errors.ts';
 import { valuesAt, splitPath } from './paths.ts';
 import { compareValues, tagOf } from './value-codec.ts';
+import { documentTokens, textMatches, tokenize } from './text.ts';
 
 export type Pred =
   | { readonly kind: 'eq' | 'ne'; readonly value: unknown }
@@ -27,6 +29,7 @@ export type Pred =
 
 export type QueryNode =
   | { readonly op: 'and' | 'or' | 'nor'; readonly nodes: readonly QueryNode[] }
+  | { readonly op: 'text'; readonly tokens: readonly string[] }
   | { readonly op: 'not'; readonly node: QueryNode }
   | { readonly op: 'field'; readonly path: string; readonly steps: readonly string[]; readonly preds: readonly Pred[] };
 
@@ -110,6 +113,14 @@ export function parseQuery(query: unknown, at = 'query'): QueryNode {
       nodes.push({ op: key.slice(1) as 'and' | 'or' | 'nor', nodes: value.map((q, i) => parseQuery(q, `${here}[${i}]`)) });
     } else if (key === '$not') {
       nodes.push({ op: 'not', node: parseQuery(value, here) });
+    } else if (key === '$text') {
+      const search = isPlainObject(value) ? value.$search : undefined;
+      if (typeof search !== 'string' || Object.keys(value as object).some((k) => k !== '$search')) {
+        throw new QueryError(here, "expects { $search: 'words' }");
+      }
+      const tokens = tokenize(search);
+      if (tokens.length === 0) throw new QueryError(`${here}.$search`, 'needs at least one word');
+      nodes.push({ op: 'text', tokens });
     } else if (key.startsWith('$')) {
       throw new QueryError(here, `unknown top-level operator ${key}`);
     } else {
@@ -144,13 +155,27 @@ function predHolds(values: readonly unknown[], pred: Pred): boolean {
   }
 }
 
-/** True when `doc` matches the parsed query. */
-export function matches(node: QueryNode, doc: unknown): boolean {
+/** True when the query uses `$text` anywhere. */
+export function usesText(node: QueryNode): boolean {
   switch (node.op) {
-    case 'and': return node.nodes.every((n) => matches(n, doc));
-    case 'or': return node.nodes.some((n) => matches(n, doc));
-    case 'nor': return !node.nodes.some((n) => matches(n, doc));
-    case 'not': return !matches(node.node, doc);
+    case 'text': return true;
+    case 'and': case 'or': case 'nor': return node.nodes.some(usesText);
+    case 'not': return usesText(node.node);
+    case 'field': return false;
+  }
+}
+
+/**
+ * True when `doc` matches the parsed query. `textFields` are the paths of
+ * the collection's text index (a `$text` query needs one).
+ */
+export function matches(node: QueryNode, doc: unknown, textFields: readonly (readonly string[])[] = []): boolean {
+  switch (node.op) {
+    case 'and': return node.nodes.every((n) => matches(n, doc, textFields));
+    case 'or': return node.nodes.some((n) => matches(n, doc, textFields));
+    case 'nor': return !node.nodes.some((n) => matches(n, doc, textFields));
+    case 'not': return !matches(node.node, doc, textFields);
+    case 'text': return textMatches(node.tokens, documentTokens(textFields.flatMap((steps) => valuesAt(doc, steps))));
     case 'field': {
       const values = valuesAt(doc, node.steps);
       return node.preds.every((p) => predHolds(values, p));

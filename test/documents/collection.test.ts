@@ -105,7 +105,7 @@ test('one transaction changes two collections and KV data, or none of them', asy
 test('no field name, value, word, collection or index name reaches the disk in the clear', async () => {
   const handle = await diskFactory({ memtableBytes: 8192 })();
   const marker = randomBytes(16).toString('hex');
-  const col = await Collection.open(handle.store, `coll_${marker}`, { indexes: [{ fields: [`field_${marker}`], name: `index_${marker}` }] });
+  const col = await Collection.open(handle.store, `coll_${marker}`, { indexes: [{ fields: [`field_${marker}`], name: `index_${marker}` }, { text: ['body'] }] });
   for (let i = 0; i < 300; i++) await col.insert({ [`field_${marker}`]: `value_${marker}_${i}`, body: `word${marker} ${i}` });
   await handle.store.flush();
   await handle.store.close();

@@ -23,12 +23,18 @@ type Model = { docs: Map<string, Doc> };
 type Real = { handle: StoreHandle; col: Collection; name: string };
 type Cmd = fc.AsyncCommand<Model, Real>;
 
-const INDEXES: IndexSpec[] = [{ fields: ['a'] }, { fields: ['a', 'b'] }, { fields: ['tags'], multi: true }, { fields: ['n.c'] }, { fields: ['u'], unique: true, sparse: true }];
+const INDEXES: IndexSpec[] = [{ fields: ['a'] }, { fields: ['a', 'b'] }, { fields: ['tags'], multi: true }, { fields: ['n.c'] }, { fields: ['u'], unique: true, sparse: true }, { text: ['body'] }];
+const TEXT_FIELDS = [['body']];
+const WORDS = ['Café', 'cafeteria', 'hello', 'Hélène', 'world', 'WORD'];
 const LATE_INDEX: IndexSpec = { fields: ['b', 'a'], name: 'late' };
 
 const scalar = fc.oneof(fc.constantFrom(0, 1, 2, 3, -1, 2.5), fc.constantFrom('x', 'y', 'xy', ''), fc.constant(null), fc.boolean());
 const docArb: fc.Arbitrary<Doc> = fc.record(
-  { a: scalar, b: fc.integer({ min: -3, max: 3 }), tags: fc.array(fc.constantFrom('p', 'q', 'r'), { maxLength: 3 }), n: fc.record({ c: fc.integer({ min: 0, max: 3 }) }), u: fc.constantFrom('u1', 'u2', 'u3', 'u4', 'u5', 'u6') },
+  {
+    a: scalar, b: fc.integer({ min: -3, max: 3 }), tags: fc.array(fc.constantFrom('p', 'q', 'r'), { maxLength: 3 }),
+    n: fc.record({ c: fc.integer({ min: 0, max: 3 }) }), u: fc.constantFrom('u1', 'u2', 'u3', 'u4', 'u5', 'u6'),
+    body: fc.array(fc.constantFrom(...WORDS), { maxLength: 4 }).map((w) => w.join(', ')),
+  },
   { requiredKeys: [] },
 ).map((d) => ({ ...d }) as Doc);
 
@@ -45,13 +51,15 @@ const queryArb: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
   scalar.map((v) => ({ a: { $ne: v } })),
   fc.tuple(scalar, fc.constantFrom('p', 'q')).map(([a, t]) => ({ $or: [{ a }, { tags: t }] })),
   fc.constantFrom('u1', 'u2').map((u) => ({ u })),
+  fc.constantFrom('caf', 'cafe', 'HEL', 'helene wor', 'word', 'x').map((search) => ({ $text: { $search: search } })),
+  fc.tuple(fc.constantFrom('hel', 'wor'), scalar).map(([search, a]) => ({ $text: { $search: search }, a })),
   fc.constant({}),
 );
 const sortArb = fc.constantFrom(undefined, { b: 1 as const }, { b: -1 as const }, { a: 1 as const, b: 1 as const }, { b: -1 as const, a: -1 as const }, { _id: -1 as const });
 
 function reference(docs: Iterable<Doc>, query: Record<string, unknown>, sort: Record<string, 1 | -1> | undefined, skip: number, limit: number): string[] {
   const node = parseQuery(query);
-  const hits = [...docs].filter((d) => matches(node, d));
+  const hits = [...docs].filter((d) => matches(node, d, TEXT_FIELDS));
   const entries = Object.entries(sort ?? {}) as Array<[string, 1 | -1]>;
   const first = entries[0]?.[1] ?? 1;
   hits.sort((x, y) => {

@@ -45,6 +45,18 @@ test('$and, $or, $nor and top-level $not combine queries', () => {
   yes({});
 });
 
+test('$text matches folded word prefixes in the given text fields', () => {
+  const note = { title: 'Café Résumé', body: ['Hello, WORLD!', 'naïve'] };
+  const text = (search: string): boolean => matches(parseQuery({ $text: { $search: search } }), note, [['title'], ['body']]);
+  assert.equal(text('cafe'), true);
+  assert.equal(text('RESU hel'), true);
+  assert.equal(text('naive world'), true);
+  assert.equal(text('cafe missing'), false, 'every word must match');
+  assert.equal(matches(parseQuery({ $text: { $search: 'cafe' } }), note, [['body']]), false, 'only the text fields count');
+  assert.throws(() => parseQuery({ $text: { $search: '  ,, ' } }), (e: unknown) => e instanceof QueryError && e.path === '$text.$search');
+  assert.throws(() => parseQuery({ $text: 'cafe' }), (e: unknown) => e instanceof QueryError && e.path === '$text');
+});
+
 test('malformed queries are QueryError naming the offending path', () => {
   const bad: Array<[unknown, string]> = [
     [{ age: { $gt: 1, $foo: 2 } }, 'age.$foo'], [{ $or: [] }, '$or'], [{ $or: [{ a: 1 }, 5] }, '$or[1]'],

@@ -30,6 +30,7 @@ import { docKey, docPrefix, indexEntries, indexPrefix, indexTupleKey, indexTuple
 import { explainPlan, plan, type Explanation, type Plan, type Sort } from './planner.ts';
 import { matches, parseQuery, checkPath, usesText, type Query, type QueryNode } from './query.ts';
 import { applyUpdate, checkUpdate, type Update } from './update.ts';
+import { fromNdjsonLine, lines, toNdjsonLine } from './ndjson.ts';
 import { compareValues } from './value-codec.ts';
 import { valuesAt } from './paths.ts';
 
@@ -467,6 +468,56 @@ export class Collection<T extends Doc = Doc> {
       await this.#docs.batch(keys.map((key) => ({ type: 'del' as const, key })));
     }
     return true;
+  }
+
+  /**
+   * The matching documents as NDJSON lines (each ending in a newline), for
+   * backups and moves. Bytes and dates travel as `{ $bytes }` / `{ $date }`.
+   */
+  async *export(query?: Query): AsyncGenerator<string> {
+    for await (const doc of this.find(query)) yield `${toNdjsonLine(doc)}\n`;
+  }
+
+  /**
+   * Imports NDJSON (text or bytes, any chunking) in atomic batches; blank
+   * lines are skipped; documents keep their `_id` (an existing one is
+   * replaced). Returns how many documents were written.
+   * @throws {InvalidArgumentError} a line that is not a valid document (argument 'line N'); earlier batches stay written.
+   * @throws {UniqueConstraintError} @throws {AbortedError}
+   */
+  async import(source: AsyncIterable<string | Uint8Array> | Iterable<string | Uint8Array>, options?: IndexBuildOptions & { batchSize?: number }): Promise<number> {
+    if (source === null || typeof source !== 'object' || !(Symbol.asyncIterator in source || Symbol.iterator in source)) {
+      throw new InvalidArgumentError('source', 'an iterable or async iterable of NDJSON text or bytes', source);
+    }
+    const opts = mustOptions<IndexBuildOptions & { batchSize?: number }>('options', options);
+    const signal = mustSignal('options.signal', opts.signal);
+    const onProgress = mustCallback<(p: { done: number }) => void>('options.onProgress', opts.onProgress);
+    const batchSize = opts.batchSize ?? 500;
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw new InvalidArgumentError('options.batchSize', 'a positive integer', batchSize);
+    let batch: Doc[] = [];
+    let done = 0;
+    let lineNumber = 0;
+    const flush = async (): Promise<void> => {
+      const docs = batch;
+      batch = [];
+      await this.#docs.transaction(async (tx) => {
+        for (const doc of docs) {
+          const id = doc._id ?? this.#ids.next();
+          await this.#write(tx, id, await this.#read(tx, id), { ...doc, _id: id });
+        }
+      });
+      done += docs.length;
+      onProgress?.({ done });
+    };
+    for await (const line of lines(source)) {
+      lineNumber++;
+      if (line.trim().length === 0) continue;
+      throwIfAborted(signal);
+      batch.push(this.#checkDoc(fromNdjsonLine(line, lineNumber), `line ${lineNumber}`));
+      if (batch.length >= batchSize) await flush();
+    }
+    if (batch.length > 0) await flush();
+    return done;
   }
 
   /** This collection inside a transaction started with `store.transaction(...)`: its writes commit with the rest. */

@@ -117,3 +117,25 @@ test('no field name, value, word, collection or index name reaches the disk in t
   handle.store = await Store.open(handle.dir as string, { passphrase: 'test passphrase' });
   await handle.cleanup();
 });
+
+test('export then import round-trips documents, bytes and dates included, in any chunking', async () => {
+  const store = await Store.memory();
+  const source = await Collection.open(store, 'source', { indexes: [{ fields: ['n'] }] });
+  const docs = Array.from({ length: 40 }, (_, i) => ({ n: i, raw: new Uint8Array([i, 255 - i]), at: new Date(1_700_000_000_000 + i), nested: { list: [i, 'x'] } }));
+  await source.insertMany(docs);
+  let ndjson = '';
+  for await (const line of source.export({ n: { $lt: 30 } })) ndjson += line;
+  assert.equal(ndjson.split('\n').filter(Boolean).length, 30);
+  const target = await Collection.open(store, 'target', { indexes: [{ fields: ['n'] }] });
+  const bytes = new TextEncoder().encode(`${ndjson}\n\n`);
+  const chunks = [bytes.subarray(0, 7), bytes.subarray(7, 500), bytes.subarray(500)];
+  const progress: number[] = [];
+  assert.equal(await target.import(chunks, { batchSize: 8, onProgress: (p) => progress.push(p.done) }), 30);
+  assert.deepEqual(progress, [8, 16, 24, 30]);
+  for await (const doc of source.find({ n: { $lt: 30 } })) assert.deepEqual(await target.get(doc._id as string), doc);
+  assert.equal(await target.count({ n: 29 }), 1, 'imported documents are indexed');
+  await assert.rejects(target.import(['{"n": 1}\n', 'not json\n']), (e: unknown) => e instanceof InvalidArgumentError && e.argument === 'line 2');
+  await assert.rejects(target.import(['{"$bad": 1}\n']), (e: unknown) => e instanceof InvalidArgumentError && e.argument.startsWith('line 1'));
+  await assert.rejects(target.import(42 as never), (e: unknown) => e instanceof InvalidArgumentError && e.argument === 'source');
+  await store.close();
+});

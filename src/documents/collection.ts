@@ -55,6 +55,21 @@ export interface IndexBuildOptions {
   readonly signal?: AbortSignal;
 }
 
+/** A committed change, as `watch` reports it. */
+export interface ChangeEvent<T> {
+  readonly type: 'insert' | 'update' | 'delete';
+  readonly id: string;
+  /** The document after the change (insert, update). */
+  readonly doc?: T;
+  /** The document before the change (update, delete). */
+  readonly previous?: T;
+}
+
+interface Watcher {
+  readonly node: QueryNode;
+  readonly push: (event: ChangeEvent<Doc>) => void;
+}
+
 const registry = new WeakMap<Keyspace, Map<string, Promise<Collection<Doc>>>>();
 const BUILD_CHUNK = 256;
 
@@ -70,6 +85,7 @@ export class Collection<T extends Doc = Doc> {
   #def: CollectionDef;
   readonly #validate: ((doc: T) => boolean | void) | undefined;
   readonly #ids = new IdGenerator(systemRandom);
+  readonly #watchers = new Set<Watcher>();
 
   private constructor(store: Keyspace, def: CollectionDef, validate: ((doc: T) => boolean | void) | undefined) {
     this.#store = store;
@@ -150,6 +166,49 @@ export class Collection<T extends Doc = Doc> {
     }
     if (next === undefined) tx.delete(docKey(collection, id));
     else tx.put(docKey(collection, id), encodeDocument(next));
+    if (this.#watchers.size > 0) {
+      const event: ChangeEvent<Doc> = {
+        type: previous === undefined ? 'insert' : next === undefined ? 'delete' : 'update', id,
+        ...(next === undefined ? {} : { doc: next }), ...(previous === undefined ? {} : { previous }),
+      };
+      tx.onCommit(() => this.#emit(event));
+    }
+  }
+
+  #emit(event: ChangeEvent<Doc>): void {
+    for (const watcher of this.#watchers) {
+      const relevant = (event.doc !== undefined && this.#matches(watcher.node, event.doc)) ||
+        (event.previous !== undefined && this.#matches(watcher.node, event.previous));
+      if (relevant) watcher.push(event);
+    }
+  }
+
+  /**
+   * Committed changes to documents matching `query` (before or after the
+   * change), as they happen in this process, from now on. Ends when
+   * `signal` fires or the consumer stops iterating. Events wait in memory
+   * until read: keep up, or stop watching.
+   */
+  async *watch(query?: Query, options?: { signal?: AbortSignal }): AsyncGenerator<ChangeEvent<T>> {
+    const node = this.#parse(query);
+    const signal = mustSignal('options.signal', mustOptions<{ signal?: AbortSignal }>('options', options).signal);
+    const queue: Array<ChangeEvent<Doc>> = [];
+    let wake: (() => void) | undefined;
+    const watcher: Watcher = { node, push: (event) => { queue.push(event); wake?.(); } };
+    const onAbort = (): void => wake?.();
+    this.#watchers.add(watcher);
+    signal?.addEventListener('abort', onAbort);
+    try {
+      for (;;) {
+        while (queue.length > 0) yield queue.shift() as ChangeEvent<T>;
+        if (signal?.aborted === true) return;
+        await new Promise<void>((resolve) => { wake = resolve; });
+        wake = undefined;
+      }
+    } finally {
+      this.#watchers.delete(watcher);
+      signal?.removeEventListener('abort', onAbort);
+    }
   }
 
   async #checkUnique(tx: Transaction, index: IndexDef, doc: Doc, id: string): Promise<void> {

@@ -174,6 +174,7 @@ export class Keyspace {
         throwIfAborted(signal);
         const { ops, readSet } = tx.finish();
         if (ops.length > 0) await this.#engine.commit(ops, sync, readSet);
+        tx.committed();
         return result;
       } catch (error) {
         tx.abandon();

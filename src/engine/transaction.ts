@@ -24,6 +24,7 @@ interface TxState {
   readonly writes: InstanceType<typeof BTree<string, WriteOp>>;
   readonly readKeys: Set<string>;
   readonly ranges: KeyRange[];
+  readonly committed: Array<() => void>;
   done: boolean;
 }
 
@@ -38,7 +39,7 @@ export class Transaction {
 
   /** @internal Started by `transaction()` on a store or keyspace. */
   static begin(engine: Engine, view: View, ns: Namespace): Transaction {
-    return new Transaction({ engine, view, writes: new BTree<string, WriteOp>(), readKeys: new Set(), ranges: [], done: false }, ns);
+    return new Transaction({ engine, view, writes: new BTree<string, WriteOp>(), readKeys: new Set(), ranges: [], committed: [], done: false }, ns);
   }
 
   /** This transaction in another namespace (shared writes and reads). */
@@ -122,6 +123,28 @@ export class Transaction {
         continue;
       }
       yield [op.key, op.value];
+    }
+  }
+
+  /**
+   * Runs `callback` once this transaction has committed (never for an
+   * attempt that rolled back or is retried). Layers above use it for change
+   * events; a throwing callback is ignored.
+   */
+  onCommit(callback: () => void): void {
+    if (typeof callback !== 'function') throw new InvalidArgumentError('callback', 'a function', callback);
+    this.#check();
+    this.#state.committed.push(callback);
+  }
+
+  /** @internal Runs the commit callbacks. */
+  committed(): void {
+    for (const callback of this.#state.committed) {
+      try {
+        callback();
+      } catch {
+        // A listener's failure must not turn a committed transaction into an error.
+      }
     }
   }
 

@@ -139,3 +139,37 @@ test('export then import round-trips documents, bytes and dates included, in any
   await assert.rejects(target.import(42 as never), (e: unknown) => e instanceof InvalidArgumentError && e.argument === 'source');
   await store.close();
 });
+
+test('watch reports committed changes that match, and nothing from rolled-back transactions', async () => {
+  const store = await Store.memory();
+  const tasks = await Collection.open(store, 'tasks');
+  const controller = new AbortController();
+  const seen: Array<{ type: string; title: unknown }> = [];
+  const watching = (async () => {
+    for await (const change of tasks.watch({ project: 'p1' }, { signal: controller.signal })) {
+      seen.push({ type: change.type, title: (change.doc ?? change.previous)?.title });
+    }
+  })();
+  const id = await tasks.insert({ project: 'p1', title: 'write docs' });
+  await tasks.insert({ project: 'p2', title: 'elsewhere' });
+  await tasks.update(id, { $set: { done: true } });
+  await assert.rejects(store.transaction(async (tx) => {
+    await tasks.in(tx).insert({ project: 'p1', title: 'rolled back' });
+    throw new Error('no');
+  }), /no/);
+  await store.transaction(async (tx) => {
+    await tasks.in(tx).insert({ project: 'p1', title: 'in a transaction' });
+  });
+  await tasks.update(id, { $set: { project: 'p2' } });
+  await tasks.delete(id);
+  await new Promise((resolve) => setImmediate(resolve));
+  controller.abort();
+  await watching;
+  assert.deepEqual(seen, [
+    { type: 'insert', title: 'write docs' },
+    { type: 'update', title: 'write docs' },
+    { type: 'insert', title: 'in a transaction' },
+    { type: 'update', title: 'write docs' },
+  ], 'moving out of the query is reported (previous matched); the delete after it is not');
+  await store.close();
+});

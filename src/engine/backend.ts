@@ -11,12 +11,15 @@
  * another handle owns the directory, `StorageFullError` on ENOSPC,
  * `IOError` otherwise, each with the original error as `cause`.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ClassicLevel } from 'classic-level';
 import { MemoryLevel } from 'memory-level';
 import { IOError, StorageFullError, StoreLockedError, SynapsedError } from '../errors.ts';
-import { readHeaderCopies, writeHeaderCopies } from './header-file.ts';
+import { ioError, readHeaderCopies, writeHeaderCopies } from './header-file.ts';
+
+/** File beside the header: the sequence of the last clean close, sealed. */
+const CLOSE_MARK = 'CLOSED';
 
 /** One write in an atomic batch. */
 export type BackendOp = { readonly type: 'put'; readonly key: Uint8Array; readonly value: Uint8Array } | { readonly type: 'del'; readonly key: Uint8Array };
@@ -48,6 +51,10 @@ export interface Backend {
   compact(range: BackendRange): Promise<void>;
   readHeader(): Promise<Array<Uint8Array | undefined>>;
   writeHeader(header: Uint8Array): Promise<void>;
+  /** The close marker (engine.ts): a small sealed record kept outside LevelDB, or undefined. */
+  readCloseMark(): Promise<Uint8Array | undefined>;
+  /** Replaces (atomically) or, with undefined, removes the close marker. */
+  writeCloseMark(mark: Uint8Array | undefined): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -153,6 +160,39 @@ class LevelBackend implements Backend {
       return;
     }
     await writeHeaderCopies(this.#headerDir, header);
+  }
+
+  async readCloseMark(): Promise<Uint8Array | undefined> {
+    if (this.#headerDir === undefined) return undefined;
+    try {
+      return new Uint8Array(await readFile(join(this.#headerDir, CLOSE_MARK)));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw ioError('read close marker', error);
+    }
+  }
+
+  async writeCloseMark(mark: Uint8Array | undefined): Promise<void> {
+    if (this.#headerDir === undefined) return;
+    const path = join(this.#headerDir, CLOSE_MARK);
+    try {
+      if (mark === undefined) {
+        await rm(path, { force: true });
+        return;
+      }
+      // Write, fsync, rename: a crash leaves the old marker or the new one, never a torn one.
+      const temp = `${path}.tmp`;
+      const handle = await open(temp, 'w', 0o600);
+      try {
+        await handle.writeFile(mark);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await rename(temp, path);
+    } catch (error) {
+      throw ioError('write close marker', error);
+    }
   }
 
   async close(): Promise<void> {

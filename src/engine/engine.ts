@@ -85,6 +85,7 @@ interface CommitRequest {
   readonly reject: (error: unknown) => void;
 }
 
+const CLOSE_MARK_LOCATION = new TextEncoder().encode('close-mark');
 const MERGE_WIDTH = 4;
 const MAX_IMMUTABLE = 2;
 /**
@@ -157,6 +158,9 @@ export class Engine {
     const engine = new Engine(backend, cipher, options, manifest);
     await engine.#load();
     if (sealed === undefined) await engine.writeManifest((m) => m);
+    // Checked, then removed: only the last clean close's marker ever exists, so a crash
+    // (or a key rotation) after this open never meets a stale one.
+    await backend.writeCloseMark(undefined);
     return engine;
   }
 
@@ -195,9 +199,28 @@ export class Engine {
       orphans.push(id);
     }
     await this.#replayWal();
+    await this.#checkCloseMark();
     // Data first, index last, so an interrupted clean-up is found again by its index.
     for (const id of orphans) await this.#deleteRunRecords(id);
     await this.#backend.clear(walRange(0, manifest.seq + 1));
+  }
+
+  /**
+   * LevelDB recovers its own log leniently (a record with a bad checksum is
+   * dropped with the rest of its block, and classic-level cannot turn on
+   * paranoid checks), so a damaged log could silently lose the last commits
+   * of a cleanly closed store. The close marker records the last sequence at
+   * close; replay must reach it.
+   */
+  async #checkCloseMark(): Promise<void> {
+    const mark = await this.#backend.readCloseMark();
+    if (mark === undefined) return;
+    const plain = this.#cipher.open(KIND.META, CLOSE_MARK_LOCATION, mark, 'wal', 'close marker');
+    if (plain.length !== 8) throw new IntegrityError('wal', 'close marker', 'malformed');
+    const closedAt = Number(readU64(plain, 0));
+    if (this.#lastSeq < closedAt) {
+      throw new IntegrityError('wal', this.#lastSeq + 1, `the log ends at ${this.#lastSeq}, before the last clean close at ${closedAt}: commits were lost`);
+    }
   }
 
   async #replayWal(): Promise<void> {
@@ -620,6 +643,7 @@ export class Engine {
       await this.#schedule(() => this.#flushOldest()).catch(() => undefined);
     }
     await this.#jobs;
+    await this.#backend.writeCloseMark(this.#cipher.seal(KIND.META, CLOSE_MARK_LOCATION, safeU64Bytes(this.#lastSeq)));
     this.#closed = true;
     for (const view of [...this.#pinned]) this.release(view);
     this.#ctx.cache.clear();

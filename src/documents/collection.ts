@@ -26,7 +26,7 @@ import { mustCallback, mustOptions, mustSignal, throwIfAborted } from '../util/v
 import { checkIndexSpec, createDef, readDef, writeDef, type CollectionDef } from './catalog.ts';
 import { checkDocument, checkId, decodeDocument, encodeDocument, type Doc } from './doc-codec.ts';
 import { IdGenerator } from './ids.ts';
-import { docKey, docPrefix, indexEntries, indexPrefix, indexTupleKey, indexTuples, type IndexDef, type IndexSpec } from './index-keys.ts';
+import { docKey, docPrefix, idOfEntry, indexEntries, indexPrefix, indexTupleKey, indexTuples, type IndexDef, type IndexSpec } from './index-keys.ts';
 import { explainPlan, plan, type Explanation, type Plan, type Sort } from './planner.ts';
 import { matches, parseQuery, checkPath, usesText, type Query, type QueryNode } from './query.ts';
 import { applyUpdate, checkUpdate, type Update } from './update.ts';
@@ -213,8 +213,8 @@ export class Collection<T extends Doc = Doc> {
 
   async #checkUnique(tx: Transaction, index: IndexDef, doc: Doc, id: string): Promise<void> {
     for (const tuple of indexTuples(index, doc)) {
-      for await (const [, holder] of tx.scan({ prefix: indexTupleKey(this.#def.id, index.id, tuple) })) {
-        const other = fromUtf8(holder);
+      for await (const [entry] of tx.scan({ prefix: indexTupleKey(this.#def.id, index.id, tuple) })) {
+        const other = idOfEntry(entry);
         if (other !== id) throw new UniqueConstraintError(this.#def.name, index.name, other);
       }
     }
@@ -235,9 +235,11 @@ export class Collection<T extends Doc = Doc> {
     return this.#tx(outer, async (tx) => {
       const ids: string[] = [];
       for (const doc of clean) {
+        // Generated ids are unique by construction (time, then 80 bits that only increase within a
+        // millisecond): only a caller's own _id needs the read that checks it is free.
         const id = doc._id ?? this.#ids.next();
         const stored = { ...doc, _id: id };
-        if ((await this.#read(tx, id)) !== undefined) throw new UniqueConstraintError(this.#def.name, '_id', id);
+        if (doc._id !== undefined && (await this.#read(tx, id)) !== undefined) throw new UniqueConstraintError(this.#def.name, '_id', id);
         await this.#write(tx, id, undefined, stored);
         ids.push(id);
       }
@@ -429,8 +431,8 @@ export class Collection<T extends Doc = Doc> {
     }
     const seen = new Set<string>();
     for (const range of chosen.ranges) {
-      for await (const [, idBytes] of reader.scan({ gte: range.gte, lt: range.lt, reverse: chosen.reverse })) {
-        const id = fromUtf8(idBytes);
+      for await (const [entry] of reader.scan({ gte: range.gte, lt: range.lt, reverse: chosen.reverse })) {
+        const id = idOfEntry(entry);
         if (seen.has(id)) continue;
         seen.add(id);
         const doc = await this.#read(reader, id);

@@ -6,19 +6,20 @@
  * | key                                                  | value          |
  * |------------------------------------------------------|----------------|
  * | 0x01 collection u32 · document id (UTF-8)            | the document   |
- * | 0x02 collection u32 · index u16 · tuple · id · len u16 | id (UTF-8)   |
+ * | 0x02 collection u32 · index u16 · tuple · id · len u16 | empty        |
  *
  * `tuple` is the order-preserving encoding of the indexed values
  * (value-codec.ts), so an index range is an engine range scan; the id and
  * its length end the key, making entries of equal values distinct and
- * ordered by id. Unique indexes are checked by scanning the tuple's prefix
+ * ordered by id; the id is read back from the key's tail (`idOfEntry`), so
+ * the value stays empty. Unique indexes are checked by scanning the tuple's prefix
  * before writing. Arrays are expanded (one entry per element, as MongoDB's
  * multikey indexes do); a compound index over arrays takes the cartesian
  * product, capped at MAX_ENTRIES_PER_DOC. A sparse index skips documents
  * missing every indexed field; other indexes enter missing as null.
  */
 import { InvalidArgumentError } from '../errors.ts';
-import { utf8, writeU32 } from '../util/bytes.ts';
+import { fromUtf8, utf8, writeU32 } from '../util/bytes.ts';
 import { indexValuesAt, splitPath } from './paths.ts';
 import { encodeValue } from './value-codec.ts';
 import { documentTokens } from './text.ts';
@@ -135,8 +136,15 @@ export function indexTuples(def: IndexDef, doc: unknown): Uint8Array[] {
   return combos.map((parts) => Buffer.concat(parts));
 }
 
-/** Index entries (key, value = id) of a document. */
+const EMPTY = new Uint8Array(0);
+
+/** Index entries (key, empty value) of a document. */
 export function indexEntries(collection: number, def: IndexDef, doc: unknown, id: string): Array<[Uint8Array, Uint8Array]> {
-  const value = utf8(id);
-  return indexTuples(def, doc).map((tuple) => [entryKey(collection, def.id, tuple, id), value]);
+  return indexTuples(def, doc).map((tuple) => [entryKey(collection, def.id, tuple, id), EMPTY]);
+}
+
+/** The document id at the end of an index entry key (`· id · len u16`). */
+export function idOfEntry(key: Uint8Array): string {
+  const length = ((key[key.length - 2] as number) << 8) | (key[key.length - 1] as number);
+  return fromUtf8(key.subarray(key.length - 2 - length, key.length - 2));
 }

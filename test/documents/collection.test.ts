@@ -38,6 +38,12 @@ test('a unique violation writes nothing, in insertMany too', async () => {
   await users.insert({ name: 'no email' });
   await users.insert({ name: 'no email either' });
   assert.equal(await users.count(), 3, 'a sparse unique index allows many documents without the field');
+  await users.insert({ _id: 'fixed', name: 'first' });
+  await assert.rejects(users.insert({ _id: 'fixed', name: 'second' }), (e: unknown) => e instanceof UniqueConstraintError && e.index === '_id' && e.existingId === 'fixed');
+  assert.equal((await users.get('fixed'))?.name, 'first');
+  const ids = await users.insertMany(Array.from({ length: 500 }, (_, i) => ({ n: i })));
+  assert.equal(new Set(ids).size, 500, 'generated ids never collide, even within one millisecond');
+  assert.deepEqual([...ids].sort(), ids, 'and they sort in insertion order');
   await store.close();
 });
 

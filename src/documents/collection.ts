@@ -369,13 +369,21 @@ export class Collection<T extends Doc = Doc> {
     }
   }
 
-  /** Number of matching documents. */
+  /** Number of matching documents (from index entries alone when the index answers the query exactly). */
   async count(query?: Query): Promise<number> {
     const node = this.#parse(query);
     const snap = this.#docs.snapshot();
     try {
+      const chosen = plan(this.#def.id, node, this.#readyIndexes(), []);
+      if (chosen.kind === 'index' && chosen.exact === true) {
+        const ids = new Set<string>();
+        for (const range of chosen.ranges) {
+          for await (const [entry] of snap.scan({ gte: range.gte, lt: range.lt })) ids.add(idOfEntry(entry));
+        }
+        return ids.size;
+      }
       let n = 0;
-      for await (const _ of this.#run(snap, plan(this.#def.id, node, this.#readyIndexes(), []), node)) n++;
+      for await (const _ of this.#run(snap, chosen, node)) n++;
       return n;
     } finally {
       await snap.close();

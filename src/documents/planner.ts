@@ -30,7 +30,12 @@ export interface KeyBounds {
 
 export type Plan =
   | { readonly kind: 'ids'; readonly ids: readonly string[] }
-  | { readonly kind: 'index'; readonly index: IndexDef; readonly ranges: readonly KeyBounds[]; readonly servesSort: boolean; readonly reverse: boolean; readonly eqFields: number; readonly hasRange: boolean }
+  | {
+    readonly kind: 'index'; readonly index: IndexDef; readonly ranges: readonly KeyBounds[]; readonly servesSort: boolean;
+    readonly reverse: boolean; readonly eqFields: number; readonly hasRange: boolean;
+    /** The ranges enforce every condition of the query exactly: the entries alone answer it (count without reading documents). */
+    readonly exact?: boolean;
+  }
   | { readonly kind: 'scan'; readonly servesSort: boolean; readonly reverse: boolean };
 
 /** Sort spec: field path → 1 (ascending) or -1 (descending). */
@@ -152,9 +157,37 @@ export function plan(collection: number, query: QueryNode, indexes: readonly Ind
   const scanSorted = sort.length === 1 && sort[0]?.[0] === '_id';
   if (best !== undefined && (best.score > 3 || !scanSorted)) {
     const { score: _score, ...chosen } = best;
-    return chosen;
+    return { ...chosen, exact: isExact(query, chosen.index, chosen.eqFields, chosen.hasRange) };
   }
   return { kind: 'scan', servesSort: scanSorted, reverse: scanSorted && sort[0]?.[1] === -1 };
+}
+
+/**
+ * True when the query is a plain conjunction whose every condition the
+ * index ranges enforce precisely: scalar `$eq`/`$in` on the equality
+ * prefix, and typed bounds or one `$startsWith` on the range field. Text
+ * indexes never qualify (the matcher checks their other words).
+ */
+function isExact(query: QueryNode, index: IndexDef, eqFields: number, hasRange: boolean): boolean {
+  if (index.text === true) return false;
+  const nodes = query.op === 'and' ? query.nodes : [query];
+  const seen = new Set<string>();
+  for (const node of nodes) {
+    if (node.op !== 'field' || seen.has(node.path)) return false;
+    seen.add(node.path);
+    const position = index.fields.indexOf(node.path);
+    if (position < 0 || position > eqFields || (position === eqFields && !hasRange)) return false;
+    if (position < eqFields) {
+      const [pred, ...more] = node.preds;
+      if (more.length > 0 || pred === undefined) return false;
+      if (!((pred.kind === 'eq' && isScalar(pred.value)) || (pred.kind === 'in' && pred.values.length > 0 && pred.values.every(isScalar)))) return false;
+    } else {
+      const bounds = node.preds.every((p) => (p.kind === 'gt' || p.kind === 'gte' || p.kind === 'lt' || p.kind === 'lte') && isScalar(p.value));
+      const prefix = node.preds.length === 1 && node.preds[0]?.kind === 'startsWith';
+      if (!bounds && !prefix) return false;
+    }
+  }
+  return seen.size === eqFields + (hasRange ? 1 : 0);
 }
 
 /** What `explain` reports. */

@@ -114,7 +114,8 @@ test('LevelDB holds only structural keys and sealed records, never user key byte
   await store.put(`${PREFIX}/tail`, 'in the WAL');
   await store.close();
 
-  assert.deepEqual((await readdir(dir)).sort(), [...HEADER_FILES, 'db'].sort(), 'the directory holds the header copies and LevelDB only');
+  // CLOSED: the sealed close marker (engine.ts); the stage greps above cover its bytes too.
+  assert.deepEqual((await readdir(dir)).sort(), [...HEADER_FILES, 'CLOSED', 'db'].sort(), 'the directory holds the header copies, the close marker and LevelDB only');
   const raw = await readRaw(dir);
   const lengths: Record<string, number> = { M: 1, W: 9, I: 5, B: 9, V: 9 };
   const seen = new Set<string>();

@@ -21,6 +21,7 @@ export { Snapshot } from './engine/snapshot.ts';
 export { Transaction } from './engine/transaction.ts';
 export type { NamedSnapshots, NamedSnapshotInfo } from './engine/named-snapshots.ts';
 export type { RotateOptions, RotateProgress } from './engine/rotate.ts';
+export type { VerifyOptions, VerifyReport, VerifyProblem } from './engine/verify.ts';
 export type { ScanOptions, BytesLike, Durability } from './engine/input.ts';
 export { MAX_KEY_BYTES, MAX_VALUE_BYTES, NAMESPACE, type Namespace } from './engine/input.ts';
 export { Keyspace } from './engine/keyspace.ts';

@@ -126,6 +126,8 @@ export class Engine {
   #enqueued = 0;
   #settled = 0;
   #closed = false;
+  /** Set when close begins: no new merges start; pending work finishes. */
+  #closing = false;
   /** The last background failure (flush or merge); retried on the next trigger. */
   backgroundError: unknown;
   readonly stats = { commits: 0, groups: 0, flushes: 0, merges: 0, bytesFlushed: 0, bytesMerged: 0, walBytes: 0 };
@@ -543,7 +545,7 @@ export class Engine {
     // Without this LevelDB keeps the deleted WAL ciphertext in its files indefinitely
     // (the benchmark measured 2-3x classic-level's bytes on disk, back to 0.8x after compaction).
     await this.#backend.compact(walRange(0, frozen.maxSeq + 1));
-    const window = this.#pickMerge();
+    const window = this.#closing ? undefined : this.#pickMerge();
     if (window !== undefined) this.#schedule(() => this.#merge(window[0], window[1]));
   }
 
@@ -561,7 +563,7 @@ export class Engine {
   }
 
   async #merge(start: number, end: number): Promise<void> {
-    if (this.#closed) return;
+    if (this.#closed || this.#closing) return;
     const inputs = this.#runs.slice(start, end);
     const bottom = end === this.#runs.length;
     for (const run of inputs) run.refs++;
@@ -602,7 +604,7 @@ export class Engine {
     } finally {
       for (const run of inputs) this.#unref(run);
     }
-    const next = this.#pickMerge();
+    const next = this.#closing ? undefined : this.#pickMerge();
     if (next !== undefined) this.#schedule(() => this.#merge(next[0], next[1]));
   }
 
@@ -637,12 +639,19 @@ export class Engine {
   /** Waits for queued commits and background work, then stops. Idempotent. */
   async close(options: { flushAbove: number }): Promise<void> {
     if (this.#closed) return;
+    this.#closing = true;
     await this.drainCommits();
     if (this.#active.bytes > options.flushAbove) this.#freeze();
     while (this.#immutables.length > 0 && this.backgroundError === undefined) {
       await this.#schedule(() => this.#flushOldest()).catch(() => undefined);
     }
-    await this.#jobs;
+    // Jobs may schedule more (a flush's run clean-up): wait until the chain stops growing,
+    // so nothing runs against a closed backend and no orphan is left for the next open.
+    let jobs: Promise<void>;
+    do {
+      jobs = this.#jobs;
+      await jobs;
+    } while (jobs !== this.#jobs);
     await this.#backend.writeCloseMark(this.#cipher.seal(KIND.META, CLOSE_MARK_LOCATION, safeU64Bytes(this.#lastSeq)));
     this.#closed = true;
     for (const view of [...this.#pinned]) this.release(view);

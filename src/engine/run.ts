@@ -113,9 +113,10 @@ export class Run {
   }
 
   /** The decoded block `b`, from the cache or the backend. */
-  block(ctx: RunContext, b: number): Block {
+  /** The decoded block `b`; `fresh` bypasses the cache (verification reads what is on disk). */
+  block(ctx: RunContext, b: number, fresh = false): Block {
     const cacheId = BlockCache.id(this.id, b);
-    const cached = ctx.cache.get(cacheId);
+    const cached = fresh ? undefined : ctx.cache.get(cacheId);
     if (cached !== undefined) return cached;
     const where = `run ${this.id} block ${b}`;
     const sealed = ctx.backend.getSync(blockKey(this.id, b));
@@ -133,7 +134,7 @@ export class Run {
     if (n === 0 || compareBytes(block.keys[0] as Uint8Array, this.firstKeys[b] as Uint8Array) !== 0 || compareBytes(block.keys[n - 1] as Uint8Array, this.lastKeys[b] as Uint8Array) !== 0) {
       throw new IntegrityError('page', where, 'bounds do not match the index');
     }
-    ctx.cache.set(cacheId, block);
+    if (!fresh) ctx.cache.set(cacheId, block);
     return block;
   }
 

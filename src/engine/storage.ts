@@ -25,6 +25,7 @@ import { Keyspace } from './keyspace.ts';
 
 export type { BatchOperation, TransactionOptions, WriteOptions } from './keyspace.ts';
 import { rotateKey, type RotateOptions } from './rotate.ts';
+import { verifyStore, type VerifyOptions, type VerifyReport } from './verify.ts';
 import { NamedSnapshots } from './named-snapshots.ts';
 
 /** Tuning shared by create, open and memory. */
@@ -253,6 +254,19 @@ export class Store extends Keyspace implements AsyncDisposable {
     if (opts.onProgress !== undefined && typeof opts.onProgress !== 'function') throw new InvalidArgumentError('options.onProgress', 'a function', opts.onProgress);
     this.#check();
     await rotateKey(this.#engine, this.#backend, opts, this.#random);
+  }
+
+  /**
+   * Reads and authenticates every stored record (header copies, manifest,
+   * WAL, run indexes, blocks, large values) and reports what is damaged and
+   * which key ranges it affects. Changes nothing; writes may continue.
+   */
+  async verify(options?: VerifyOptions): Promise<VerifyReport> {
+    const opts = mustOptions<VerifyOptions>('options', options);
+    mustSignal('options.signal', opts.signal);
+    if (opts.onProgress !== undefined && typeof opts.onProgress !== 'function') throw new InvalidArgumentError('options.onProgress', 'a function', opts.onProgress);
+    this.#check();
+    return this.#engine.exclusive(() => verifyStore(this.#engine, this.#backend, opts));
   }
 
   /** Writes the memtable to an encrypted run now (normally automatic). */

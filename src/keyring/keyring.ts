@@ -242,6 +242,22 @@ export class Keyring {
     return key;
   }
 
+  /**
+   * Checks one stored header copy: intact (checksum), authentic (MAC under
+   * this store's key) and of this store. Returns the problem, or undefined.
+   */
+  checkHeaderCopy(bytes: Uint8Array, copy: string): string | undefined {
+    let parsed: ParsedHeader;
+    try {
+      parsed = decodeHeader(bytes, copy);
+    } catch (error) {
+      return (error as Error).message;
+    }
+    if (!equalBytes(parsed.fields.storeId, this.#state.fields.storeId)) return 'belongs to another store';
+    if (!equalSecret(keyedHash(this.#state.macKey, parsed.macInput), parsed.mac)) return 'MAC mismatch';
+    return undefined;
+  }
+
   /** The header bytes to persist (every copy gets the same bytes). */
   header(): Uint8Array {
     return encodeHeader(this.#state.fields, (input) => keyedHash(this.#state.macKey, input));

@@ -22,7 +22,7 @@ import type { Transaction } from '../engine/transaction.ts';
 import { systemRandom } from '../crypto/random.ts';
 import { breathe } from '../util/breathe.ts';
 import { fromUtf8 } from '../util/bytes.ts';
-import { mustCallback, mustOptions, mustSignal, throwIfAborted } from '../util/validate.ts';
+import { mustCallback, mustInteger, mustLimit, mustOptions, mustSignal, throwIfAborted } from '../util/validate.ts';
 import { checkIndexSpec, createDef, readDef, writeDef, type CollectionDef } from './catalog.ts';
 import { checkDocument, checkId, decodeDocument, encodeDocument, type Doc } from './doc-codec.ts';
 import { IdGenerator } from './ids.ts';
@@ -561,8 +561,7 @@ export class Collection<T extends Doc = Doc> {
     const opts = mustOptions<IndexBuildOptions & { batchSize?: number }>('options', options);
     const signal = mustSignal('options.signal', opts.signal);
     const onProgress = mustCallback<(p: { done: number }) => void>('options.onProgress', opts.onProgress);
-    const batchSize = opts.batchSize ?? 500;
-    if (!Number.isInteger(batchSize) || batchSize < 1) throw new InvalidArgumentError('options.batchSize', 'a positive integer', batchSize);
+    const batchSize = opts.batchSize === undefined ? 500 : mustInteger('options.batchSize', opts.batchSize, 1, Number.MAX_SAFE_INTEGER);
     let batch: Doc[] = [];
     let done = 0;
     let lineNumber = 0;
@@ -629,12 +628,7 @@ function checkFindOptions(options: unknown): { sort: Sort; limit: number; skip: 
       sort.push([field, dir]);
     }
   }
-  const count = (name: 'limit' | 'skip', fallback: number): number => {
-    const v = o[name];
-    if (v === undefined) return fallback;
-    if (typeof v !== 'number' || !(v === Infinity || (Number.isInteger(v) && v >= 0))) throw new InvalidArgumentError(`options.${name}`, 'a non-negative integer', v);
-    return v;
-  };
+  const count = (name: 'limit' | 'skip', fallback: number): number => (o[name] === undefined ? fallback : mustLimit(`options.${name}`, o[name]));
   let projection: Record<string, 0 | 1> | undefined;
   if (o.projection !== undefined) {
     if (o.projection === null || typeof o.projection !== 'object') throw new QueryError('options.projection', 'expects an object like { field: 1 }');

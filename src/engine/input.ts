@@ -11,6 +11,7 @@
  */
 import { InvalidArgumentError, ValueTooLargeError } from '../errors.ts';
 import { compareBytes, utf8 } from '../util/bytes.ts';
+import { mustLimit } from '../util/validate.ts';
 import type { KeyRange } from './engine.ts';
 
 /** Keys up to 64 KiB. */
@@ -155,14 +156,7 @@ export function toRange(options: unknown, ns: number = NAMESPACE.USER): { range:
   if (o.lte !== undefined) tightenHigh(toKey(o.lte, 'options.lte', ns), true);
   if (o.lt !== undefined) tightenHigh(toKey(o.lt, 'options.lt', ns), false);
   if (o.reverse !== undefined && typeof o.reverse !== 'boolean') throw new InvalidArgumentError('options.reverse', 'a boolean', o.reverse);
-  let limit = Infinity;
-  if (o.limit !== undefined) {
-    const l = o.limit;
-    if (typeof l !== 'number' || !(l === Infinity || (Number.isInteger(l) && l >= 0))) {
-      throw new InvalidArgumentError('options.limit', 'a non-negative integer or Infinity', l);
-    }
-    limit = l;
-  }
+  const limit = mustLimit('options.limit', o.limit);
   return { range: { low, lowInclusive, high, highInclusive, reverse: o.reverse === true }, limit };
 }
 

@@ -9,7 +9,7 @@
  * engine; keys get the namespace byte here and lose it in scan results.
  */
 import { InvalidArgumentError, AbortedError, TransactionConflictError } from '../errors.ts';
-import { mustOptions, mustSignal, throwIfAborted } from '../util/validate.ts';
+import { mustInteger, mustOptions, mustSignal, throwIfAborted } from '../util/validate.ts';
 import { ConflictSignal, type Engine } from './engine.ts';
 import {
   isEmptyRange, mustNamespace, toDurability, toKey, toRange, toValue, userKey,
@@ -160,8 +160,7 @@ export class Keyspace {
     if (typeof fn !== 'function') throw new InvalidArgumentError('fn', 'a function (tx) => ...', fn);
     const opts = mustOptions<TransactionOptions>('options', options);
     const signal = mustSignal('options.signal', opts.signal);
-    const maxAttempts = opts.maxAttempts ?? 10;
-    if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new InvalidArgumentError('options.maxAttempts', 'a positive integer', maxAttempts);
+    const maxAttempts = opts.maxAttempts === undefined ? 10 : mustInteger('options.maxAttempts', opts.maxAttempts, 1, Number.MAX_SAFE_INTEGER);
     const sync = toDurability(opts.durability, this.#durability) === 'sync';
     this.#check();
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {

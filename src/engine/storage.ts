@@ -16,7 +16,7 @@ import { Keyring, type UnlockCredential } from '../keyring/keyring.ts';
 import type { KdfCost } from '../keyring/kdf-params.ts';
 import type { Random } from '../crypto/random.ts';
 import type { Redacted } from '../crypto/redacted.ts';
-import { mustOptions, mustSignal } from '../util/validate.ts';
+import { mustInteger, mustOptions, mustSignal } from '../util/validate.ts';
 import { openDiskBackend, openMemoryBackend, type Backend } from './backend.ts';
 import { Engine, type EngineOptions } from './engine.ts';
 import { readHeaderCopies } from './header-file.ts';
@@ -83,11 +83,7 @@ const FLUSH_AT_CLOSE_ABOVE = 1024 * 1024;
 function engineOptions(o: Partial<StoreOptions>): EngineOptions {
   const size = (name: keyof typeof DEFAULTS, min: number, max: number): number => {
     const value = o[name];
-    if (value === undefined) return DEFAULTS[name];
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-      throw new InvalidArgumentError(`options.${name}`, `an integer from ${min} to ${max}`, value);
-    }
-    return value;
+    return value === undefined ? DEFAULTS[name] : mustInteger(`options.${name}`, value, min, max);
   };
   if (o.random !== undefined && typeof o.random !== 'function') throw new InvalidArgumentError('options.random', 'a function', o.random);
   return {

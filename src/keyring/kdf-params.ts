@@ -7,6 +7,7 @@
  * (`KdfTooWeakError`), so a tampered header cannot downgrade the KDF.
  */
 import { IntegrityError, InvalidArgumentError, KdfTooWeakError } from '../errors.ts';
+import { mustInteger } from '../util/validate.ts';
 
 /** Argon2id costs, without the salt. */
 export interface KdfCost {
@@ -37,12 +38,7 @@ export function resolveKdfCost(options: unknown, argument = 'options.kdf'): KdfC
   for (const field of FIELDS) {
     const value = given[field];
     if (value === undefined) continue;
-    const floor = KDF_FLOOR[field];
-    const ceiling = KDF_CEILING[field];
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < floor || value > ceiling) {
-      throw new InvalidArgumentError(`${argument}.${field}`, `an integer from ${floor} to ${ceiling}`, value);
-    }
-    out[field] = value;
+    out[field] = mustInteger(`${argument}.${field}`, value, KDF_FLOOR[field], KDF_CEILING[field]);
   }
   return out as unknown as KdfCost;
 }

@@ -87,13 +87,7 @@ export function mustFlag(argument: string, value: unknown): boolean {
 }
 
 /** An optional limit: a non-negative integer or Infinity (the default). */
-export function mustLimit(argument: string, value: unknown): number {
-  if (value === undefined) return Infinity;
-  if (typeof value !== 'number' || !(value === Infinity || (Number.isInteger(value) && value >= 0))) {
-    throw new InvalidArgumentError(argument, 'a non-negative integer or Infinity', value);
-  }
-  return value;
-}
+export { mustLimit } from '../util/validate.ts';
 
 /** A non-empty list of aggregate function names (duplicates dropped), or all of them. */
 export function mustFns(argument: string, value: unknown): AggregateFn[] {

@@ -5,26 +5,19 @@
  */
 import { AbortedError, InvalidArgumentError } from '../errors.ts';
 
-/** A real Uint8Array (not a look-alike), optionally of an exact length. */
-export function mustBytes(argument: string, value: unknown, length?: number): Uint8Array {
-  if (!(value instanceof Uint8Array)) throw new InvalidArgumentError(argument, 'a Uint8Array', value);
-  if (length !== undefined && value.length !== length) {
-    throw new InvalidArgumentError(argument, `a Uint8Array of ${length} bytes`, value);
-  }
-  return value;
-}
-
-/** A string, optionally non-empty. */
-export function mustString(argument: string, value: unknown, nonEmpty = false): string {
-  if (typeof value !== 'string') throw new InvalidArgumentError(argument, 'a string', value);
-  if (nonEmpty && value.length === 0) throw new InvalidArgumentError(argument, 'a non-empty string', value);
-  return value;
-}
-
 /** An integer within [min, max]. */
 export function mustInteger(argument: string, value: unknown, min: number, max: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     throw new InvalidArgumentError(argument, `an integer from ${min} to ${max}`, value);
+  }
+  return value;
+}
+
+/** An optional count such as a scan limit: a non-negative integer or Infinity (the default when undefined). */
+export function mustLimit(argument: string, value: unknown): number {
+  if (value === undefined) return Infinity;
+  if (typeof value !== 'number' || !(value === Infinity || (Number.isInteger(value) && value >= 0))) {
+    throw new InvalidArgumentError(argument, 'a non-negative integer or Infinity', value);
   }
   return value;
 }

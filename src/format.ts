@@ -41,6 +41,8 @@ export const KIND = {
   SNAPSHOT: 0x14,
   /** A run's index: block bounds and bloom filter. */
   RUN_INDEX: 0x15,
+  /** A chunk of a blob, sealed with STREAM under the blob's own key (crypto/stream.ts). */
+  BLOB_CHUNK: 0x20,
 } as const;
 
 /** One of the `KIND` bytes. */

@@ -21,6 +21,8 @@
  * | SNAPSHOT        | snapshot name                                |
  * | RUN_INDEX       | run id (u32)                                 |
  * | PAGE (blocks)   | run id (u32), block number (u32)             |
+ * | BLOB_CHUNK      | blob content id (16 bytes); the chunk index  |
+ * |                 | and last flag are in the STREAM nonce        |
  *
  * A ciphertext copied to another store, record, epoch, purpose or version
  * therefore fails to open. Fixed-width fields come first, so distinct

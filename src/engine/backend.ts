@@ -17,6 +17,7 @@ import { ClassicLevel } from 'classic-level';
 import { MemoryLevel } from 'memory-level';
 import { IOError, StorageFullError, StoreLockedError, SynapsedError } from '../errors.ts';
 import { ioError, readHeaderCopies, writeHeaderCopies } from './header-file.ts';
+import { diskSideFiles, memorySideFiles, type SideFiles } from './side-files.ts';
 
 /** File beside the header: the sequence of the last clean close, sealed. */
 const CLOSE_MARK = 'CLOSED';
@@ -55,6 +56,8 @@ export interface Backend {
   readCloseMark(): Promise<Uint8Array | undefined>;
   /** Replaces (atomically) or, with undefined, removes the close marker. */
   writeCloseMark(mark: Uint8Array | undefined): Promise<void>;
+  /** Append-only files beside LevelDB (side-files.ts), one folder per area. */
+  sideFiles(area: string): SideFiles;
   close(): Promise<void>;
 }
 
@@ -79,6 +82,7 @@ class LevelBackend implements Backend {
   readonly #db: Level;
   readonly #headerDir: string | undefined;
   #memoryHeader: Uint8Array | undefined;
+  readonly #areas = new Map<string, SideFiles>();
   readonly persistent: boolean;
   readonly location: string;
 
@@ -193,6 +197,15 @@ class LevelBackend implements Backend {
     } catch (error) {
       throw ioError('write close marker', error);
     }
+  }
+
+  sideFiles(area: string): SideFiles {
+    let files = this.#areas.get(area);
+    if (files === undefined) {
+      files = this.#headerDir === undefined ? memorySideFiles() : diskSideFiles(this.#headerDir, area);
+      this.#areas.set(area, files);
+    }
+    return files;
   }
 
   async close(): Promise<void> {

@@ -32,6 +32,8 @@ export const NAMESPACE = {
   TIMESERIES: 0x20,
   /** Sync change feeds and peer state. */
   SYNC: 0x30,
+  /** Blob names, blob manifests (content keys, sizes, where the chunks are). */
+  BLOBS: 0x40,
   /** Engine-level metadata of upper layers (collection definitions, ...). */
   SYSTEM: 0x7f,
 } as const;

@@ -168,15 +168,18 @@ export class Keyspace {
       const view = this.#engine.pin();
       this.#engine.beginReadSet();
       const tx = Transaction.begin(this.#engine, view, this.#ns);
+      let committing = false;
       try {
         const result = await fn(tx);
         throwIfAborted(signal);
         const { ops, readSet } = tx.finish();
+        committing = true;
         if (ops.length > 0) await this.#engine.commit(ops, sync, readSet);
         tx.committed();
         return result;
       } catch (error) {
-        tx.abandon();
+        // A conflict is detected before anything is written: that attempt surely rolled back.
+        tx.abandon(committing && !(error instanceof ConflictSignal));
         if (error instanceof ConflictSignal) continue;
         if (signal?.aborted === true && !(error instanceof AbortedError)) throw new AbortedError({ cause: signal.reason });
         throw error;

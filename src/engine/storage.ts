@@ -27,6 +27,7 @@ export type { BatchOperation, TransactionOptions, WriteOptions } from './keyspac
 import { rotateKey, type RotateOptions } from './rotate.ts';
 import { verifyStore, type VerifyOptions, type VerifyReport } from './verify.ts';
 import { NamedSnapshots } from './named-snapshots.ts';
+import { registerStoreInternals } from './store-internals.ts';
 
 /** Tuning shared by create, open and memory. */
 export interface StoreOptions {
@@ -106,6 +107,7 @@ export class Store extends Keyspace implements AsyncDisposable {
   readonly #engine: Engine;
   readonly #random: Random | undefined;
   #closing: Promise<void> | undefined;
+  readonly #closeHooks: Array<() => Promise<void>> = [];
   /** Named snapshots that survive reopen: create, list, get, delete. */
   readonly snapshots: NamedSnapshots;
 
@@ -116,6 +118,18 @@ export class Store extends Keyspace implements AsyncDisposable {
     this.#engine = engine;
     this.#random = random;
     this.snapshots = new NamedSnapshots(engine, () => this.#check());
+    registerStoreInternals(this, {
+      sideFiles: (area) => backend.sideFiles(area),
+      get storeId() {
+        return engine.cipher.keyring.storeId;
+      },
+      random,
+      persistent: backend.persistent,
+      check: () => this.#check(),
+      onClose: (hook) => {
+        this.#closeHooks.push(hook);
+      },
+    });
   }
 
   /**
@@ -286,6 +300,8 @@ export class Store extends Keyspace implements AsyncDisposable {
   /** Finishes pending writes, closes snapshots and the database, wipes keys. Idempotent. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
+      // Upper layers first (blob streams release their files), each on its own: one failing must not keep the store open.
+      await Promise.allSettled(this.#closeHooks.map((hook) => hook()));
       await this.#engine.close({ flushAbove: FLUSH_AT_CLOSE_ABOVE });
       await this.#backend.close();
       this.#engine.cipher.keyring.wipe();

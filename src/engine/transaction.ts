@@ -25,6 +25,7 @@ interface TxState {
   readonly readKeys: Set<string>;
   readonly ranges: KeyRange[];
   readonly committed: Array<() => void>;
+  readonly rolledBack: Array<() => void>;
   done: boolean;
 }
 
@@ -39,7 +40,7 @@ export class Transaction {
 
   /** @internal Started by `transaction()` on a store or keyspace. */
   static begin(engine: Engine, view: View, ns: Namespace): Transaction {
-    return new Transaction({ engine, view, writes: new BTree<string, WriteOp>(), readKeys: new Set(), ranges: [], committed: [], done: false }, ns);
+    return new Transaction({ engine, view, writes: new BTree<string, WriteOp>(), readKeys: new Set(), ranges: [], committed: [], rolledBack: [], done: false }, ns);
   }
 
   /** This transaction in another namespace (shared writes and reads). */
@@ -137,6 +138,19 @@ export class Transaction {
     this.#state.committed.push(callback);
   }
 
+  /**
+   * Runs `callback` when this attempt is rolled back for sure: `fn` threw,
+   * the signal fired, or a conflict retries it. Not run when the commit
+   * itself failed (the outcome of an I/O error is unknown; see
+   * docs/errors.md). Layers above use it to drop side data written for the
+   * attempt; a throwing callback is ignored.
+   */
+  onRollback(callback: () => void): void {
+    if (typeof callback !== 'function') throw new InvalidArgumentError('callback', 'a function', callback);
+    this.#check();
+    this.#state.rolledBack.push(callback);
+  }
+
   /** @internal Runs the commit callbacks. */
   committed(): void {
     for (const callback of this.#state.committed) {
@@ -160,8 +174,20 @@ export class Transaction {
     return { ops: [...state.writes.values()], readSet: { startSeq: state.view.seq, keys: state.readKeys, ranges: state.ranges } };
   }
 
-  /** @internal Marks the transaction finished without committing. */
-  abandon(): void {
-    this.#state.done = true;
+  /**
+   * @internal Marks the transaction finished without committing; runs the
+   * rollback callbacks unless the commit was attempted (its outcome unknown).
+   */
+  abandon(commitAttempted = false): void {
+    const state = this.#state;
+    state.done = true;
+    if (commitAttempted) return;
+    for (const callback of state.rolledBack.splice(0)) {
+      try {
+        callback();
+      } catch {
+        // Clean-up is best effort; the rollback itself already happened.
+      }
+    }
   }
 }

@@ -22,7 +22,7 @@ test('writes waiting on a failing flush reject with its typed error, then resume
     get: (k) => inner.get(k), getSync: (k) => inner.getSync(k), clear: (r) => inner.clear(r),
     entries: (r) => inner.entries(r), keys: (r) => inner.keys(r), compact: (r) => inner.compact(r),
     readHeader: () => inner.readHeader(), writeHeader: (h) => inner.writeHeader(h), close: () => inner.close(),
-    readCloseMark: () => inner.readCloseMark(), writeCloseMark: (m) => inner.writeCloseMark(m),
+    readCloseMark: () => inner.readCloseMark(), writeCloseMark: (m) => inner.writeCloseMark(m), sideFiles: (a) => inner.sideFiles(a),
     // Flushes write multi-record synced batches; single commits are left alone.
     write: (ops, sync) => (failFlushes && sync && ops.length > 1 ? Promise.reject(new StorageFullError('write', new Error('ENOSPC'))) : inner.write(ops, sync)),
   };

@@ -25,7 +25,8 @@ export type ErrorCode =
   | 'SYN_IO'
   | 'SYN_STORAGE_FULL'
   | 'SYN_QUERY'
-  | 'SYN_UNIQUE_CONSTRAINT';
+  | 'SYN_UNIQUE_CONSTRAINT'
+  | 'SYN_BLOB_NOT_FOUND';
 
 /** Where an integrity failure was found. */
 export type IntegrityLocation =
@@ -35,6 +36,7 @@ export type IntegrityLocation =
   | 'data-key'
   | 'snapshot'
   | 'blob-chunk'
+  | 'blob-manifest'
   | 'sync-message';
 
 /** Base class of every error this package throws. */
@@ -117,6 +119,15 @@ export class StoreNotFoundError extends SynapsedError {
   constructor(path: string) {
     super('SYN_STORE_NOT_FOUND', `no store at ${path}`);
     this.path = path;
+  }
+}
+
+/** No blob with this id (it was never written, or was deleted). */
+export class BlobNotFoundError extends SynapsedError {
+  readonly id: string;
+  constructor(id: string) {
+    super('SYN_BLOB_NOT_FOUND', `no blob ${JSON.stringify(id)}`);
+    this.id = id;
   }
 }
 

@@ -27,3 +27,4 @@ export { MAX_KEY_BYTES, MAX_VALUE_BYTES, NAMESPACE, type Namespace } from './eng
 export { Keyspace } from './engine/keyspace.ts';
 export { TimeSeries, type TimeSeriesOptions, type TimeSeriesPoint, type Sample, type RangeOptions, type AggregateOptions, type AggregateRow, type AggregateFn, type Duration, type RetentionOptions } from './timeseries/timeseries-store.ts';
 export * from './documents/index.ts';
+export * from './blobs/index.ts';

@@ -16,3 +16,24 @@ export function keyedHash(key: SymmetricKey, data: Uint8Array, length = 32): Uin
 export function equalSecret(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
+
+/** An incremental HMAC-SHA256: feed the data piece by piece, then take the tag once. */
+export interface KeyedHasher {
+  update(data: Uint8Array): void;
+  /** The 32-byte tag; the hasher cannot be used afterwards. */
+  digest(): Uint8Array;
+}
+
+/** Starts an incremental HMAC-SHA256 under `key` (for content of unbounded size). */
+export function keyedHasher(key: SymmetricKey): KeyedHasher {
+  const mac = createHmac('sha256', key.bytes);
+  return {
+    update(data) {
+      mac.update(data);
+    },
+    digest() {
+      const tag = mac.digest();
+      return new Uint8Array(tag.buffer, tag.byteOffset, tag.length);
+    },
+  };
+}

@@ -23,6 +23,7 @@ const samples: Array<[api.SynapsedError, api.ErrorCode]> = [
   [new api.StorageFullError('write', new Error('ENOSPC')), 'SYN_STORAGE_FULL'],
   [new api.QueryError('$and[0].age', 'bad'), 'SYN_QUERY'],
   [new api.UniqueConstraintError('users', 'email', 'id1'), 'SYN_UNIQUE_CONSTRAINT'],
+  [new api.BlobNotFoundError('a.png'), 'SYN_BLOB_NOT_FOUND'],
 ];
 
 test('every error class carries its stable code, its class name and the base class', () => {

@@ -81,15 +81,23 @@ async function compare(m: Model, r: Real): Promise<void> {
   assert.deepEqual(listed, [...m.blobs.keys()].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y))));
   for (const [id, entry] of m.blobs) assert.ok(Buffer.from(await store.blobs.read(id)).equals(entry.bytes), `content of ${id}`);
   if (r.handle.dir !== undefined) {
-    // Removal of replaced files runs right after the commit; let it land.
-    await new Promise((resolve) => setTimeout(resolve, 10));
-    const files = (await readdir(join(r.handle.dir, 'blobs')).catch(() => [] as string[])).filter((f) => f.endsWith('.blob'));
-    assert.equal(files.length, expectedFiles(m), 'one file per stored content, no orphans');
+    // Replaced files are unlinked asynchronously right after the commit: poll (a loaded machine may take a while).
+    const count = async (): Promise<number> => (await readdir(join(r.handle.dir!, 'blobs')).catch(() => [] as string[])).filter((f) => f.endsWith('.blob')).length;
+    const want = expectedFiles(m);
+    for (let i = 0; i < 200 && (await count()) !== want; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.equal(await count(), want, 'one file per stored content, no orphans');
   }
 }
 
 class Write implements Cmd {
-  constructor(readonly id: string, readonly size: number, readonly seed: number, readonly dedup: boolean, readonly cuts: number[]) {}
+  readonly id: string;
+  readonly size: number;
+  readonly seed: number;
+  readonly dedup: boolean;
+  readonly cuts: number[];
+  constructor(id: string, size: number, seed: number, dedup: boolean, cuts: number[]) {
+    this.id = id; this.size = size; this.seed = seed; this.dedup = dedup; this.cuts = cuts;
+  }
   check = (): boolean => true;
   async run(m: Model, r: Real): Promise<void> {
     const data = contentOf(this.size, this.seed);
@@ -102,7 +110,10 @@ class Write implements Cmd {
 }
 
 class Delete implements Cmd {
-  constructor(readonly id: string) {}
+  readonly id: string;
+  constructor(id: string) {
+    this.id = id;
+  }
   check = (): boolean => true;
   async run(m: Model, r: Real): Promise<void> {
     assert.equal(await r.handle.store.blobs.delete(this.id), m.blobs.has(this.id));
@@ -113,7 +124,12 @@ class Delete implements Cmd {
 }
 
 class Tx implements Cmd {
-  constructor(readonly writes: Array<{ id: string; size: number; seed: number; dedup: boolean }>, readonly deletes: string[], readonly commit: boolean) {}
+  readonly writes: Array<{ id: string; size: number; seed: number; dedup: boolean }>;
+  readonly deletes: string[];
+  readonly commit: boolean;
+  constructor(writes: Array<{ id: string; size: number; seed: number; dedup: boolean }>, deletes: string[], commit: boolean) {
+    this.writes = writes; this.deletes = deletes; this.commit = commit;
+  }
   check = (): boolean => true;
   async run(m: Model, r: Real): Promise<void> {
     const store = r.handle.store;
@@ -142,7 +158,12 @@ class Tx implements Cmd {
 }
 
 class ReadRange implements Cmd {
-  constructor(readonly id: string, readonly a: number, readonly b: number) {}
+  readonly id: string;
+  readonly a: number;
+  readonly b: number;
+  constructor(id: string, a: number, b: number) {
+    this.id = id; this.a = a; this.b = b;
+  }
   check = (m: Readonly<Model>): boolean => m.blobs.has(this.id);
   async run(m: Model, r: Real): Promise<void> {
     const data = m.blobs.get(this.id)!.bytes;

@@ -43,6 +43,18 @@ async function blobFiles(dir: string | undefined): Promise<string[]> {
   }
 }
 
+/** The blob files once `done(files)` holds (file removal runs after the commit, asynchronously), or as they are after 3 s. */
+async function settledFiles(dir: string | undefined, done: (files: string[]) => boolean): Promise<string[]> {
+  for (let i = 0; i < 300; i++) {
+    const files = await blobFiles(dir);
+    if (done(files)) return files;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return blobFiles(dir);
+}
+
+const same = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
+
 const factories: Array<[string, StoreFactory]> = [
   ['memory', memoryFactory()],
   ['disk', diskFactory()],
@@ -121,8 +133,7 @@ for (const [kind, factory] of factories) {
         assert.ok(second.modified.getTime() > first.modified.getTime());
         assert.equal(second.metadata, undefined);
         if (h.dir !== undefined) {
-          await new Promise((r) => setTimeout(r, 50));
-          const files = await blobFiles(h.dir);
+          const files = await settledFiles(h.dir, (f) => f.length === 1);
           assert.equal(files.length, 1);
           assert.notDeepEqual(files, filesAfterV1, 'the old file was removed');
         }
@@ -188,8 +199,7 @@ for (const [kind, factory] of factories) {
         broken.destroy(new Error('client went away'));
         await assert.rejects(broken.done, /client went away/);
         assert.equal(await h.store.blobs.has('ws2'), false);
-        await new Promise((r) => setTimeout(r, 20));
-        assert.deepEqual(await blobFiles(h.dir), before);
+        assert.deepEqual(await settledFiles(h.dir, (f) => same(f, before)), before);
       } finally {
         await h.cleanup();
       }
@@ -220,8 +230,7 @@ for (const [kind, factory] of factories) {
         assert.equal(await h.store.blobs.has('att/2'), false);
         assert.equal(await h.store.get('msg/2'), undefined);
         assert.ok(Buffer.from(await h.store.blobs.read('att/1')).equals(data), 'the delete rolled back too');
-        await new Promise((r) => setTimeout(r, 20));
-        assert.deepEqual(await blobFiles(h.dir), before, 'the rolled-back write left no file');
+        assert.deepEqual(await settledFiles(h.dir, (f) => same(f, before)), before, 'the rolled-back write left no file');
         await h.store.transaction(async (tx) => {
           assert.equal(await h.store.blobs.in(tx).delete('att/1'), true);
           assert.equal(await h.store.blobs.in(tx).has('att/1'), false);
@@ -241,8 +250,7 @@ for (const [kind, factory] of factories) {
         await h.store.blobs.write('b', piecesOf(data, rng), { dedup: true });
         await h.store.blobs.write('c', data); // not deduplicated: its own copy
         if (h.dir !== undefined) {
-          await new Promise((r) => setTimeout(r, 20));
-          assert.equal((await blobFiles(h.dir)).length, 2, 'a and b share a file, c has its own');
+          assert.equal((await settledFiles(h.dir, (f) => f.length === 2)).length, 2, 'a and b share a file, c has its own');
         }
         assert.equal(await h.store.blobs.delete('a'), true);
         assert.ok(Buffer.from(await h.store.blobs.read('b')).equals(data), 'b survives a delete of a');
@@ -252,8 +260,7 @@ for (const [kind, factory] of factories) {
         assert.equal(await h.store.blobs.delete('b'), false);
         assert.ok(Buffer.from(await h.store.blobs.read('c')).equals(data));
         await h.store.blobs.delete('c');
-        await new Promise((r) => setTimeout(r, 20));
-        assert.deepEqual(await blobFiles(h.dir), []);
+        assert.deepEqual(await settledFiles(h.dir, (f) => f.length === 0), []);
         await h.store.blobs.write('small1', 'tiny', { dedup: true });
         await h.store.blobs.write('small2', 'tiny', { dedup: true });
         assert.equal(new TextDecoder().decode(await h.store.blobs.read('small2')), 'tiny');
@@ -281,8 +288,7 @@ for (const [kind, factory] of factories) {
         }
         assert.ok(Buffer.concat(parts).equals(data));
         assert.equal(new TextDecoder().decode(await h.store.blobs.read('big')), 'replaced');
-        await new Promise((r) => setTimeout(r, 50));
-        assert.deepEqual(await blobFiles(h.dir), [], 'the old file went once its reader finished');
+        assert.deepEqual(await settledFiles(h.dir, (f) => f.length === 0), [], 'the old file went once its reader finished');
       } finally {
         await h.cleanup();
       }
@@ -394,8 +400,7 @@ test('closing the store aborts a write in progress and fails a read in progress,
   const reopened = await h.reopen!();
   assert.equal(await reopened.blobs.has('w'), false);
   assert.equal((await reopened.blobs.read('r')).length, 64 * C);
-  await new Promise((r) => setTimeout(r, 20));
-  assert.equal((await blobFiles(h.dir)).length, 1, 'the aborted write left no file');
+  assert.equal((await settledFiles(h.dir, (f) => f.length === 1)).length, 1, 'the aborted write left no file');
 });
 
 test('a Writable sink of a read stream sees backpressure: memory stays bounded', async () => {

@@ -18,10 +18,10 @@
  * chunk); `@noble/ciphers` is the fallback and the reference twin in tests.
  * Output of a seal is ciphertext || 16-byte tag.
  */
-import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { InvalidArgumentError } from '../errors.ts';
 import { KEY_LENGTH } from './keys.ts';
+import { chachaPolyOpen, chachaPolySealInto } from './chacha-native.ts';
 import { hasNativeChaCha, TAG_LENGTH } from './xchacha.ts';
 
 /** Bytes a sealed chunk adds to its plaintext. */
@@ -59,31 +59,8 @@ export interface StreamImpl {
 
 export const nativeStream: StreamImpl = {
   name: 'node:crypto',
-  sealInto(out, offset, key, nonce, plaintext, aad) {
-    const cipher = createCipheriv('chacha20-poly1305', key, nonce, { authTagLength: TAG_LENGTH });
-    cipher.setAAD(aad, { plaintextLength: plaintext.length });
-    const body = cipher.update(plaintext);
-    out.set(body, offset);
-    const rest = cipher.final();
-    out.set(rest, offset + body.length);
-    out.set(cipher.getAuthTag(), offset + plaintext.length);
-  },
-  open(key, nonce, sealed, aad) {
-    if (sealed.length < TAG_LENGTH) return undefined;
-    const bodyLength = sealed.length - TAG_LENGTH;
-    const decipher = createDecipheriv('chacha20-poly1305', key, nonce, { authTagLength: TAG_LENGTH });
-    decipher.setAAD(aad, { plaintextLength: bodyLength });
-    decipher.setAuthTag(sealed.subarray(bodyLength));
-    const plain = decipher.update(sealed.subarray(0, bodyLength));
-    try {
-      decipher.final();
-    } catch {
-      // Never release unverified plaintext.
-      plain.fill(0);
-      return undefined;
-    }
-    return new Uint8Array(plain.buffer, plain.byteOffset, plain.byteLength);
-  },
+  sealInto: chachaPolySealInto,
+  open: chachaPolyOpen,
 };
 
 export const nobleStream: StreamImpl = {

@@ -12,8 +12,9 @@
  * Both take an explicit nonce: only aead.ts (which draws it at random) and
  * tests call these. Output is ciphertext || 16-byte tag.
  */
-import { createCipheriv, createDecipheriv, getCiphers } from 'node:crypto';
+import { getCiphers } from 'node:crypto';
 import { hchacha, xchacha20poly1305 } from '@noble/ciphers/chacha.js';
+import { chachaPolyOpen, chachaPolySealInto } from './chacha-native.ts';
 
 /** XChaCha20-Poly1305 nonce bytes. */
 export const NONCE_LENGTH = 24;
@@ -76,33 +77,21 @@ export const nativeXChaCha: XChaChaImpl = {
   encryptInto(out, offset, key, nonce, plaintext, aad) {
     checkLengths(key, nonce);
     const subkey = hchachaSubkey(key, nonce);
-    const cipher = createCipheriv('chacha20-poly1305', subkey, innerNonce(nonce), { authTagLength: TAG_LENGTH });
-    subkey.fill(0);
-    cipher.setAAD(aad, { plaintextLength: plaintext.length });
-    const body = cipher.update(plaintext);
-    out.set(body, offset);
-    const rest = cipher.final();
-    out.set(rest, offset + body.length);
-    out.set(cipher.getAuthTag(), offset + plaintext.length);
+    try {
+      chachaPolySealInto(out, offset, subkey, innerNonce(nonce), plaintext, aad);
+    } finally {
+      subkey.fill(0);
+    }
   },
   decrypt(key, nonce, sealed, aad) {
     // Like the noble twin: a key or nonce of the wrong length opens nothing.
     if (key.length !== 32 || nonce.length !== NONCE_LENGTH || sealed.length < TAG_LENGTH) return undefined;
-    const bodyLength = sealed.length - TAG_LENGTH;
     const subkey = hchachaSubkey(key, nonce);
-    const decipher = createDecipheriv('chacha20-poly1305', subkey, innerNonce(nonce), { authTagLength: TAG_LENGTH });
-    subkey.fill(0);
-    decipher.setAAD(aad, { plaintextLength: bodyLength });
-    decipher.setAuthTag(sealed.subarray(bodyLength));
-    const plain = decipher.update(sealed.subarray(0, bodyLength));
     try {
-      decipher.final();
-    } catch {
-      // Authentication failed: never release the unverified plaintext.
-      plain.fill(0);
-      return undefined;
+      return chachaPolyOpen(subkey, innerNonce(nonce), sealed, aad);
+    } finally {
+      subkey.fill(0);
     }
-    return new Uint8Array(plain.buffer, plain.byteOffset, plain.byteLength);
   },
 };
 

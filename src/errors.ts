@@ -16,6 +16,9 @@ export type ErrorCode =
   | 'SYN_FORMAT_VERSION'
   | 'SYN_KDF_TOO_WEAK'
   | 'SYN_STORE_LOCKED'
+  | 'SYN_UNLOCK_REQUIRED'
+  | 'SYN_LAST_KEY_SLOT'
+  | 'SYN_READ_ONLY'
   | 'SYN_STORE_NOT_FOUND'
   | 'SYN_STORE_EXISTS'
   | 'SYN_ABORTED'
@@ -60,10 +63,14 @@ export class InvalidArgumentError extends SynapsedError {
   }
 }
 
-/** Which secret failed to unlock the store. */
-export type Credential = 'passphrase' | 'recovery-code';
+/** Which secret failed to unlock the store: a passphrase, the recovery code, or a raw 32-byte key. */
+export type Credential = 'passphrase' | 'recovery-code' | 'key';
 
-/** The passphrase (or recovery code) does not unlock this store. Retrying with the right one works. */
+/**
+ * The passphrase, recovery code or raw key does not open any key slot of
+ * this store (`credential` says which kind was tried). Distinct from damage,
+ * which is `IntegrityError`. Retrying with the right one works.
+ */
 export class WrongPassphraseError extends SynapsedError {
   readonly credential: Credential;
   constructor(credential: Credential) {
@@ -110,6 +117,40 @@ export class StoreLockedError extends SynapsedError {
   constructor(path: string, options?: { cause?: unknown }) {
     super('SYN_STORE_LOCKED', `store is locked by another process or handle: ${path}`, options);
     this.path = path;
+  }
+}
+
+/**
+ * The store was locked while running (`store.lock()`, or `autoLock` after
+ * inactivity): its keys are wiped from memory, and every call fails with
+ * this error until `store.unlock(...)`. Iterators, snapshots and
+ * transactions open at the lock fail with it too. Not `StoreLockedError`,
+ * which is another process holding the directory.
+ */
+export class UnlockRequiredError extends SynapsedError {
+  /** 'manual' for `store.lock()`, 'idle' for `autoLock`. */
+  readonly reason: 'manual' | 'idle';
+  constructor(reason: 'manual' | 'idle') {
+    super('SYN_UNLOCK_REQUIRED', `the store is locked (${reason === 'idle' ? 'after inactivity' : 'by store.lock()'}); call store.unlock()`);
+    this.reason = reason;
+  }
+}
+
+/** Removing this key slot would leave the store with no way in. Add another slot first. */
+export class LastKeySlotError extends SynapsedError {
+  readonly slot: number;
+  constructor(slot: number) {
+    super('SYN_LAST_KEY_SLOT', `key slot ${slot} is the last one: removing it would lock everyone out`);
+    this.slot = slot;
+  }
+}
+
+/** The store was opened with `readOnly: true`: writes, key changes and upgrades are refused. */
+export class ReadOnlyError extends SynapsedError {
+  readonly operation: string;
+  constructor(operation: string) {
+    super('SYN_READ_ONLY', `${operation}: the store was opened read-only`);
+    this.operation = operation;
   }
 }
 

@@ -29,6 +29,10 @@ export const KIND = {
   SLOT_RECOVERY: 0x02,
   /** A data key of one epoch, wrapped to the store's public key. */
   DATA_KEY: 0x03,
+  /** The store's KEM secret key, sealed under a key derived from a raw 32-byte app key (keyring/slots.ts). */
+  SLOT_KEY: 0x04,
+  /** A key slot's label and creation time, sealed under a key only an unlocked store has. */
+  SLOT_INFO: 0x05,
   /** A WAL record: one committed transaction. */
   WAL: 0x10,
   /** A page of the ordered tree. */

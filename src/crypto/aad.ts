@@ -13,6 +13,8 @@
  * |-----------------|----------------------------------------------|
  * | SLOT_PASSPHRASE | SHA-256(KDF costs, passphrase salt, pub key) |
  * | SLOT_RECOVERY   | SHA-256(recovery salt, public key)           |
+ * | SLOT_KEY        | SHA-256(key-slot salt, public key)           |
+ * | SLOT_INFO       | slot id (u32), slot type, slot salt          |
  * | DATA_KEY        | empty (epoch field carries the epoch)        |
  * | WAL             | 8-byte sequence number                       |
  * | PAGE            | page id                                      |

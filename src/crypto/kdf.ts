@@ -12,6 +12,10 @@ export const HKDF_INFO = {
   PASSPHRASE_SLOT: 'synapsed/v1/slot/passphrase',
   /** Recovery-code entropy -> key sealing the KEM secret key. */
   RECOVERY_SLOT: 'synapsed/v1/slot/recovery',
+  /** A raw 32-byte app key -> key sealing the KEM secret key (no stretching: the key is random). */
+  KEY_SLOT: 'synapsed/v1/slot/key',
+  /** KEM secret key -> key sealing each key slot's label and creation time. */
+  SLOT_INFO: 'synapsed/v1/slot-info',
   /** KEM secret key -> header MAC key. */
   HEADER_MAC: 'synapsed/v1/header-mac',
   /** KEM shared secret -> data-key wrapping key. */

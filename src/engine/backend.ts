@@ -15,7 +15,7 @@ import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ClassicLevel } from 'classic-level';
 import { MemoryLevel } from 'memory-level';
-import { IOError, StorageFullError, StoreLockedError, SynapsedError } from '../errors.ts';
+import { IOError, StorageFullError, StoreLockedError, StoreNotFoundError, SynapsedError } from '../errors.ts';
 import { ioError, readHeaderCopies, writeHeaderCopies } from './header-file.ts';
 import { diskSideFiles, memorySideFiles, type SideFiles } from './side-files.ts';
 
@@ -231,6 +231,67 @@ export async function openDiskBackend(dir: string): Promise<Backend> {
     throw mapLevelError('open', error, dir);
   }
   return new LevelBackend(db, dir, dir);
+}
+
+/** A plaintext LevelDB directory opened for reading by the importers (engine/importers/). */
+export interface PlaintextLevel {
+  /** Every entry, in key order, as raw bytes. */
+  entries(signal?: AbortSignal): AsyncIterable<[Uint8Array, Uint8Array]>;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens an existing plaintext LevelDB directory (written by classic-level,
+ * leveldown, level) for reading only: never created, never written through.
+ * LevelDB itself may still tidy its internal files on open (it replays its
+ * log into a table and rotates its LOG), as every LevelDB reader does; the
+ * records stay as they are.
+ * @throws {StoreNotFoundError} `dir` holds no LevelDB database.
+ * @throws {StoreLockedError} another process has it open.
+ */
+export async function openPlaintextLevel(dir: string): Promise<PlaintextLevel> {
+  const db = new ClassicLevel<Uint8Array, Uint8Array>(dir, { ...VIEW, createIfMissing: false, errorIfExists: false });
+  try {
+    await db.open();
+  } catch (error) {
+    if (/does not exist|create_if_missing/i.test(causeMessages(error))) throw new StoreNotFoundError(dir);
+    throw mapLevelError('open', error, dir);
+  }
+  return {
+    async *entries(signal?: AbortSignal): AsyncIterable<[Uint8Array, Uint8Array]> {
+      const iterator = db.iterator();
+      try {
+        for (;;) {
+          if (signal?.aborted === true) return;
+          // Batches of entries per native call: one hop per entry would dominate a large import.
+          const batch = await iterator.nextv(1000);
+          if (batch.length === 0) return;
+          for (const entry of batch) yield entry;
+        }
+      } catch (error) {
+        throw mapLevelError('read', error, dir);
+      } finally {
+        await iterator.close();
+      }
+    },
+    async close(): Promise<void> {
+      try {
+        await db.close();
+      } catch (error) {
+        throw mapLevelError('close', error, dir);
+      }
+    },
+  };
+}
+
+function causeMessages(error: unknown): string {
+  const parts: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; current !== undefined && current !== null && depth < 5; depth++) {
+    parts.push(String((current as { message?: unknown }).message));
+    current = (current as { cause?: unknown }).cause;
+  }
+  return parts.join(' | ');
 }
 
 /** An ephemeral in-memory backend: same engine, same encryption, nothing on disk. */

@@ -7,14 +7,17 @@
  *
  * Validates every argument (typed errors naming it) before touching the
  * engine; keys get the namespace byte here and lose it in scan results.
+ * Every public operation is reported to the engine's observers
+ * (observer.ts) when someone listens; otherwise it costs one boolean test.
  */
-import { InvalidArgumentError, AbortedError, TransactionConflictError } from '../errors.ts';
+import { ClosedError, InvalidArgumentError, AbortedError, TransactionConflictError } from '../errors.ts';
 import { mustInteger, mustOptions, mustSignal, throwIfAborted } from '../util/validate.ts';
 import { ConflictSignal, type Engine } from './engine.ts';
 import {
   isEmptyRange, mustNamespace, toDurability, toKey, toRange, toValue, userKey,
   type BytesLike, type Durability, type Namespace, type ScanOptions,
 } from './input.ts';
+import { errorCode, registerObservers, type ObservedOperation, type Observers } from './observer.ts';
 import { Snapshot } from './snapshot.ts';
 import { Transaction } from './transaction.ts';
 import type { WriteOp } from './wal.ts';
@@ -50,6 +53,30 @@ export class Keyspace {
     this.#ns = ns;
     this.#durability = durability;
     this.#check = check;
+    registerObservers(this, engine.observers);
+  }
+
+  get #observers(): Observers {
+    return this.#engine.observers;
+  }
+
+  /** Runs an async operation and reports it to the observers. */
+  async #observed<R>(op: ObservedOperation, run: () => Promise<R>, measure?: (result: R) => [bytesRead: number, entries: number, attempts: number]): Promise<R> {
+    const started = performance.now();
+    let result: R;
+    try {
+      result = await run();
+    } catch (error) {
+      this.#report(op, started, errorCode(error), 0, 0, 0);
+      throw error;
+    }
+    const [bytesRead, entries, attempts] = measure === undefined ? [0, 0, 0] : measure(result);
+    this.#report(op, started, undefined, bytesRead, entries, attempts);
+    return result;
+  }
+
+  #report(op: ObservedOperation, started: number, error: string | undefined, bytesRead: number, entries: number, attempts: number): void {
+    this.#observers.operation({ op, namespace: this.#ns, durationMs: performance.now() - started, error, bytesRead, entries, attempts });
   }
 
   /** The namespace byte of this keyspace. */
@@ -68,7 +95,11 @@ export class Keyspace {
   }
 
   /** Writes `value` under `key`. Resolves once durable per `durability`. */
-  async put(key: BytesLike, value: BytesLike, options?: WriteOptions): Promise<void> {
+  put(key: BytesLike, value: BytesLike, options?: WriteOptions): Promise<void> {
+    return this.#observers.active ? this.#observed('put', () => this.#put(key, value, options)) : this.#put(key, value, options);
+  }
+
+  async #put(key: BytesLike, value: BytesLike, options?: WriteOptions): Promise<void> {
     const op: WriteOp = { key: toKey(key, 'key', this.#ns), value: toValue(value) };
     const sync = this.#sync(options);
     this.#check();
@@ -77,7 +108,7 @@ export class Keyspace {
 
   /** The value under `key` (a fresh copy), or undefined. */
   async get(key: BytesLike): Promise<Uint8Array | undefined> {
-    return this.getSync(key);
+    return this.#observers.active ? this.#observedGet('get', key) : this.#getSync(key);
   }
 
   /**
@@ -86,13 +117,40 @@ export class Keyspace {
    * miss is one synchronous LevelDB read.
    */
   getSync(key: BytesLike): Uint8Array | undefined {
+    return this.#observers.active ? this.#observedGet('get', key) : this.#getSync(key);
+  }
+
+  #observedGet(op: ObservedOperation, key: BytesLike): Uint8Array | undefined {
+    const started = performance.now();
+    let value: Uint8Array | undefined;
+    try {
+      value = this.#getSync(key);
+    } catch (error) {
+      this.#report(op, started, errorCode(error), 0, 0, 0);
+      throw error;
+    }
+    this.#report(op, started, undefined, value === undefined ? 0 : value.length, value === undefined ? 0 : 1, 0);
+    return value;
+  }
+
+  #getSync(key: BytesLike): Uint8Array | undefined {
     const k = toKey(key, 'key', this.#ns);
     this.#check();
     return this.#engine.get(this.#engine.view(), k);
   }
 
   /** Values for several keys, in order, from one consistent view. */
-  async getMany(keys: readonly BytesLike[]): Promise<Array<Uint8Array | undefined>> {
+  getMany(keys: readonly BytesLike[]): Promise<Array<Uint8Array | undefined>> {
+    if (!this.#observers.active) return this.#getMany(keys);
+    return this.#observed('getMany', () => this.#getMany(keys), (values) => {
+      let bytes = 0;
+      let found = 0;
+      for (const v of values) if (v !== undefined) (bytes += v.length), found++;
+      return [bytes, found, 0];
+    });
+  }
+
+  async #getMany(keys: readonly BytesLike[]): Promise<Array<Uint8Array | undefined>> {
     if (!Array.isArray(keys)) throw new InvalidArgumentError('keys', 'an array of keys', keys);
     const ks = keys.map((k, i) => toKey(k, `keys[${i}]`, this.#ns));
     this.#check();
@@ -101,11 +159,15 @@ export class Keyspace {
   }
 
   async has(key: BytesLike): Promise<boolean> {
-    return this.getSync(key) !== undefined;
+    return (this.#observers.active ? this.#observedGet('has', key) : this.#getSync(key)) !== undefined;
   }
 
   /** Deletes `key` (no error if absent). */
-  async delete(key: BytesLike, options?: WriteOptions): Promise<void> {
+  delete(key: BytesLike, options?: WriteOptions): Promise<void> {
+    return this.#observers.active ? this.#observed('delete', () => this.#delete(key, options)) : this.#delete(key, options);
+  }
+
+  async #delete(key: BytesLike, options?: WriteOptions): Promise<void> {
     const op: WriteOp = { key: toKey(key, 'key', this.#ns), value: null };
     const sync = this.#sync(options);
     this.#check();
@@ -116,7 +178,11 @@ export class Keyspace {
    * Applies puts and deletes atomically: all or none, even across a crash.
    * @throws {InvalidArgumentError} names the operation by index, e.g. 'operations[3].key'.
    */
-  async batch(operations: readonly BatchOperation[], options?: WriteOptions): Promise<void> {
+  batch(operations: readonly BatchOperation[], options?: WriteOptions): Promise<void> {
+    return this.#observers.active ? this.#observed('batch', () => this.#batch(operations, options)) : this.#batch(operations, options);
+  }
+
+  async #batch(operations: readonly BatchOperation[], options?: WriteOptions): Promise<void> {
     if (!Array.isArray(operations)) throw new InvalidArgumentError('operations', 'an array of { type, key, value }', operations);
     const ops: WriteOp[] = operations.map((o: unknown, i) => {
       if (o === null || typeof o !== 'object') throw new InvalidArgumentError(`operations[${i}]`, 'an object { type, key, value }', o);
@@ -132,7 +198,11 @@ export class Keyspace {
   }
 
   /** Entries in key order (or reverse), as of the moment the scan starts. */
-  async *scan(options?: ScanOptions): AsyncGenerator<[Uint8Array, Uint8Array]> {
+  scan(options?: ScanOptions): AsyncGenerator<[Uint8Array, Uint8Array]> {
+    return this.#observers.active ? this.#observedScan(options) : this.#scan(options);
+  }
+
+  async *#scan(options?: ScanOptions): AsyncGenerator<[Uint8Array, Uint8Array]> {
     const { range, limit } = toRange(options, this.#ns);
     this.#check();
     if (limit === 0 || isEmptyRange(range)) return;
@@ -142,10 +212,42 @@ export class Keyspace {
       for (const [key, value] of this.#engine.scan(view, range)) {
         yield [userKey(key), value];
         this.#check();
+        // A lock closed this scan's view (its runs may be gone): resuming after the unlock must not read on.
+        if (view.released) throw new ClosedError('iterator');
         if (++n >= limit) return;
       }
     } finally {
       this.#engine.release(view);
+    }
+  }
+
+  /** `#scan`, timing only the steps that produce entries (the caller's loop body is not the scan's latency). */
+  async *#observedScan(options?: ScanOptions): AsyncGenerator<[Uint8Array, Uint8Array]> {
+    const inner = this.#scan(options);
+    let busy = 0;
+    let bytes = 0;
+    let entries = 0;
+    let error: string | undefined;
+    try {
+      for (;;) {
+        const started = performance.now();
+        let step: IteratorResult<[Uint8Array, Uint8Array]>;
+        try {
+          step = await inner.next();
+        } finally {
+          busy += performance.now() - started;
+        }
+        if (step.done === true) return;
+        entries++;
+        bytes += step.value[0].length + step.value[1].length;
+        yield step.value;
+      }
+    } catch (e) {
+      error = errorCode(e);
+      throw e;
+    } finally {
+      await inner.return(undefined);
+      this.#observers.operation({ op: 'scan', namespace: this.#ns, durationMs: busy, error, bytesRead: bytes, entries, attempts: 0 });
     }
   }
 
@@ -156,7 +258,13 @@ export class Keyspace {
    * @throws {TransactionConflictError} still conflicting after `maxAttempts`.
    * @throws {AbortedError} the signal fired.
    */
-  async transaction<T>(fn: (tx: Transaction) => Promise<T> | T, options?: TransactionOptions): Promise<T> {
+  transaction<T>(fn: (tx: Transaction) => Promise<T> | T, options?: TransactionOptions): Promise<T> {
+    if (!this.#observers.active) return this.#transaction(fn, options, undefined);
+    const attempts = { n: 0 };
+    return this.#observed('transaction', () => this.#transaction(fn, options, attempts), () => [0, 0, attempts.n]);
+  }
+
+  async #transaction<T>(fn: (tx: Transaction) => Promise<T> | T, options: TransactionOptions | undefined, attempts: { n: number } | undefined): Promise<T> {
     if (typeof fn !== 'function') throw new InvalidArgumentError('fn', 'a function (tx) => ...', fn);
     const opts = mustOptions<TransactionOptions>('options', options);
     const signal = mustSignal('options.signal', opts.signal);
@@ -164,6 +272,7 @@ export class Keyspace {
     const sync = toDurability(opts.durability, this.#durability) === 'sync';
     this.#check();
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+      if (attempts !== undefined) attempts.n = attempt;
       throwIfAborted(signal);
       const view = this.#engine.pin();
       this.#engine.beginReadSet();

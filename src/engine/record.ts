@@ -18,7 +18,7 @@
  * Recording the epoch per record makes key rotation crash-safe: records are
  * re-sealed one by one, and a mix of old and new epochs always reads.
  */
-import { IntegrityError, type IntegrityLocation } from '../errors.ts';
+import { IntegrityError, UnlockRequiredError, type IntegrityLocation } from '../errors.ts';
 import { FORMAT_LATEST, isKnownFormat, type RecordKind } from '../format.ts';
 import { buildAad } from '../crypto/aad.ts';
 import { SEAL_OVERHEAD, open, seal } from '../crypto/aead.ts';
@@ -30,7 +30,11 @@ const HEADER_LENGTH = 5;
 
 /** Seals and opens engine records with the store's current keyring. */
 export class RecordCipher {
-  #keyring: Keyring;
+  #keyring: Keyring | undefined;
+  /** Why the keyring is gone (engine lock), for the error. */
+  #locked: 'manual' | 'idle' = 'manual';
+  /** The current epoch when the keyring was wiped (stats keep working while locked). */
+  #epochAtLock = 0;
   readonly #random: Random | undefined;
 
   constructor(keyring: Keyring, random?: Random) {
@@ -38,18 +42,35 @@ export class RecordCipher {
     this.#random = random;
   }
 
+  /** @throws {UnlockRequiredError} while the store is locked (keys wiped). */
   get keyring(): Keyring {
+    if (this.#keyring === undefined) throw new UnlockRequiredError(this.#locked);
     return this.#keyring;
   }
 
-  /** Swaps in a re-keyed keyring (after its header was written). */
+  /** The epoch new records are sealed under (the last one known while locked). */
+  get currentEpoch(): number {
+    return this.#keyring?.currentEpoch ?? this.#epochAtLock;
+  }
+
+  /** Swaps in a re-keyed keyring (after its header was written), or the one an unlock produced. */
   setKeyring(keyring: Keyring): void {
     this.#keyring = keyring;
   }
 
+  /** Wipes the keyring and forgets it: sealing and opening throw `UnlockRequiredError` until `setKeyring`. */
+  lock(reason: 'manual' | 'idle'): void {
+    const keyring = this.#keyring;
+    if (keyring === undefined) return;
+    this.#epochAtLock = keyring.currentEpoch;
+    this.#locked = reason;
+    this.#keyring = undefined;
+    keyring.wipe();
+  }
+
   /** Seals `plaintext` under the current epoch's data key. */
   seal(kind: RecordKind, location: Uint8Array, plaintext: Uint8Array): Uint8Array {
-    const keyring = this.#keyring;
+    const keyring = this.keyring;
     const epoch = keyring.currentEpoch;
     const aad = buildAad(FORMAT_LATEST, kind, keyring.storeId, epoch, location);
     const out = seal(keyring.dataKey(epoch), plaintext, aad, this.#random, HEADER_LENGTH);
@@ -72,7 +93,7 @@ export class RecordCipher {
     const version = record[0] as number;
     if (!isKnownFormat(version)) throw new IntegrityError(where, id, `unknown record version ${version}`);
     const epoch = readU32(record, 1);
-    const keyring = this.#keyring;
+    const keyring = this.keyring;
     if (!keyring.hasEpoch(epoch)) throw new IntegrityError(where, id, `sealed under unknown epoch ${epoch}`);
     const plain = open(keyring.dataKey(epoch), record.subarray(HEADER_LENGTH), buildAad(version, kind, keyring.storeId, epoch, location));
     if (plain === undefined) throw new IntegrityError(where, id, 'authentication failed');

@@ -68,6 +68,9 @@ export async function rotateKey(engine: Engine, backend: Backend, options: Rotat
   await engine.exclusive(async () => {
     await resealWal(engine, backend);
     await engine.writeManifest((m) => m);
+    // Runs left by failed flushes or merges are not in storedRuns and were not re-sealed:
+    // delete them before their key goes, or the next open cannot classify them.
+    await engine.deleteOrphanRuns();
     const current = engine.cipher.keyring.currentEpoch;
     const before = engine.cipher.keyring;
     let next = before;

@@ -5,7 +5,7 @@
  * closing the store closes every snapshot. `keyspace(ns)` reads another
  * namespace of the same moment; closing any view closes them all.
  */
-import { ClosedError, InvalidArgumentError } from '../errors.ts';
+import { ClosedError, InvalidArgumentError, UnlockRequiredError } from '../errors.ts';
 import type { Engine, View } from './engine.ts';
 import { NAMESPACE, isEmptyRange, mustNamespace, toKey, toRange, userKey, type BytesLike, type Namespace, type ScanOptions } from './input.ts';
 
@@ -45,6 +45,9 @@ export class Snapshot implements AsyncDisposable {
   }
 
   #check(): void {
+    // A lock (storage.ts lock/autoLock) closes every snapshot: say so rather than "closed".
+    const locked = this.#pin.engine.locked;
+    if (locked !== undefined && !this.#pin.engine.closed) throw new UnlockRequiredError(locked);
     if (this.#pin.view.released || this.#pin.engine.closed) {
       throw new ClosedError(this.#pin.name === undefined ? 'snapshot' : `snapshot '${this.#pin.name}'`);
     }

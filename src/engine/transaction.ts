@@ -9,7 +9,7 @@
  * all views share one write buffer and one read set, so documents, time
  * series and KV data commit together.
  */
-import { ClosedError, InvalidArgumentError } from '../errors.ts';
+import { ClosedError, InvalidArgumentError, UnlockRequiredError } from '../errors.ts';
 import btree from 'sorted-btree';
 import type { Engine, KeyRange, ReadSet, View } from './engine.ts';
 import { isEmptyRange, mustNamespace, toKey, toRange, toValue, userKey, type BytesLike, type Namespace, type ScanOptions } from './input.ts';
@@ -50,6 +50,8 @@ export class Transaction {
 
   #check(): void {
     const state = this.#state;
+    const locked = state.engine.locked;
+    if (locked !== undefined && !state.engine.closed) throw new UnlockRequiredError(locked);
     // A store closed under a running transaction: its view is gone, so it is closed too.
     if (state.done || state.engine.closed || state.view.released) throw new ClosedError('transaction');
   }

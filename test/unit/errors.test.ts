@@ -13,6 +13,9 @@ const samples: Array<[api.SynapsedError, api.ErrorCode]> = [
   [new api.FormatVersionError('wal', 9), 'SYN_FORMAT_VERSION'],
   [new api.KdfTooWeakError('iterations', 1, 2), 'SYN_KDF_TOO_WEAK'],
   [new api.StoreLockedError('/x'), 'SYN_STORE_LOCKED'],
+  [new api.UnlockRequiredError('idle'), 'SYN_UNLOCK_REQUIRED'],
+  [new api.LastKeySlotError(3), 'SYN_LAST_KEY_SLOT'],
+  [new api.ReadOnlyError('write'), 'SYN_READ_ONLY'],
   [new api.StoreNotFoundError('/x'), 'SYN_STORE_NOT_FOUND'],
   [new api.StoreExistsError('/x'), 'SYN_STORE_EXISTS'],
   [new api.AbortedError(), 'SYN_ABORTED'],
@@ -44,6 +47,10 @@ test('causes are kept and record fields are exposed', () => {
   assert.equal(integrity.where, 'wal');
   assert.equal(integrity.id, '42');
   assert.equal(new api.InvalidArgumentError('options.limit', 'an integer').argument, 'options.limit');
+  assert.equal(new api.UnlockRequiredError('idle').reason, 'idle');
+  assert.equal(new api.LastKeySlotError(3).slot, 3);
+  assert.equal(new api.ReadOnlyError('flush').operation, 'flush');
+  assert.equal(new api.WrongPassphraseError('key').credential, 'key');
 });
 
 test('an invalid-argument message describes what was received without echoing its content', () => {

@@ -15,6 +15,12 @@ import { FAST_KDF, PASSPHRASE, makeKeyring, rechecksum } from '../../helpers/key
 
 const created = makeKeyring();
 
+/** Layout-2 offsets (src/keyring/header.ts) in a header with one epoch; slot 1 is the passphrase slot. */
+const EPOCHS = 1261;
+const SLOT_1 = EPOCHS + 1196;
+const MEMORY_KIB = SLOT_1 + 5;
+const SEALED_SECRET = SLOT_1 + 30;
+
 function sameKey(a: Keyring, b: Keyring, epoch: number): boolean {
   return Buffer.from(a.dataKey(epoch).bytes).equals(Buffer.from(b.dataKey(epoch).bytes));
 }
@@ -28,7 +34,8 @@ test('a new keyring unlocks with its passphrase to the same store id and data ke
   assert.deepEqual(opened.epochs, [1]);
   assert.ok(sameKey(opened, keyring, 1));
   assert.equal(repaired, false);
-  assert.deepEqual(opened.kdf, FAST_KDF);
+  assert.deepEqual(opened.slotKdf(1), FAST_KDF);
+  assert.deepEqual(opened.slots.map((s) => [s.id, s.type, s.label]), [[1, 'passphrase', 'passphrase'], [2, 'recovery-code', 'recovery code']]);
 });
 
 test('the recovery code unlocks too, typed sloppily', async () => {
@@ -124,7 +131,7 @@ test('one damaged copy is survived and reported for repair; two are an integrity
 test('a forged header (edited, checksum recomputed) fails its MAC', async () => {
   const { keyring } = await created;
   const forged = keyring.header();
-  forged[1441 + 4 + 10] = (forged[1441 + 4 + 10] as number) ^ 0x80; // inside the epoch-1 KEM ciphertext
+  forged[EPOCHS + 4 + 10] = (forged[EPOCHS + 4 + 10] as number) ^ 0x80; // inside the epoch-1 KEM ciphertext
   await assert.rejects(Keyring.unlock([rechecksum(forged)], { passphrase: PASSPHRASE }), (e: unknown) => e instanceof IntegrityError && e.where === 'header');
 });
 
@@ -133,25 +140,25 @@ test('an epoch entry spliced in from another store with the same passphrase is r
   const other = await makeKeyring();
   const spliced = keyring.header();
   const donor = other.keyring.header();
-  spliced.set(donor.subarray(1441, 1441 + 1196), 1441);
+  spliced.set(donor.subarray(EPOCHS, EPOCHS + 1196), EPOCHS);
   await assert.rejects(Keyring.unlock([rechecksum(spliced)], { passphrase: PASSPHRASE }), IntegrityError);
   // Slots of another store do not open here either: the AAD binds the store id.
   const slotSwap = keyring.header();
-  slotSwap.set(donor.subarray(1291, 1363), 1291);
+  slotSwap.set(donor.subarray(SEALED_SECRET, SEALED_SECRET + 72), SEALED_SECRET);
   await assert.rejects(Keyring.unlock([rechecksum(slotSwap)], { passphrase: PASSPHRASE }), WrongPassphraseError);
 });
 
 test('KDF costs lowered below the floor in a header are refused before any derivation', async () => {
   const { keyring } = await created;
   const weak = keyring.header();
-  writeU32(weak, 34, 1024);
+  writeU32(weak, MEMORY_KIB, 1024);
   await assert.rejects(Keyring.unlock([rechecksum(weak)], { passphrase: PASSPHRASE }), (e: unknown) => e instanceof KdfTooWeakError && e.parameter === 'memoryKiB');
 });
 
 test('KDF costs edited upward do not open the slot: the costs are bound into its AAD', async () => {
   const { keyring } = await created;
   const edited = keyring.header();
-  writeU32(edited, 38, 3);
+  writeU32(edited, MEMORY_KIB + 4, 3);
   await assert.rejects(Keyring.unlock([rechecksum(edited)], { passphrase: PASSPHRASE }), WrongPassphraseError);
 });
 

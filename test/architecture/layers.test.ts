@@ -28,6 +28,8 @@ const OWNERS: Array<{ pattern: RegExp; allowed: (file: string) => boolean; why: 
   { pattern: /^hash-wasm$/, allowed: (f) => f.startsWith('crypto/'), why: 'only crypto/ runs the KDF' },
   { pattern: /^(node:)?crypto$/, allowed: (f) => f.startsWith('crypto/'), why: 'cipher and hash APIs stay in crypto/' },
   { pattern: /^(classic-level|memory-level)$/, allowed: (f) => f === 'engine/backend.ts', why: 'only engine/backend.ts touches LevelDB' },
+  { pattern: /^(commander|cli-progress)$/, allowed: (f) => f.startsWith('cli/'), why: 'terminal concerns stay in cli/' },
+  { pattern: /^@opentelemetry\//, allowed: (f) => f.startsWith('metrics/'), why: 'the engine exposes a generic observer; only metrics/ speaks OpenTelemetry' },
 ];
 
 function layerOf(file: string): string {
@@ -88,6 +90,9 @@ test('the checker flags upward, type-only and ownership violations', () => {
   assert.equal(violations('engine/wal.ts', "import { ClassicLevel } from 'classic-level';").length, 1);
   assert.equal(violations('documents/q.ts', "const m = await import('../sync/feed.ts');").length, 1);
   assert.deepEqual(violations('engine/backend.ts', "import { ClassicLevel } from 'classic-level';"), []);
+  assert.equal(violations('engine/keyspace.ts', "import { metrics } from '@opentelemetry/api';").length, 1);
+  assert.equal(violations('documents/collection.ts', "import { Command } from 'commander';").length, 1);
+  assert.deepEqual(violations('cli/program.ts', "import { Command } from 'commander';"), []);
   assert.deepEqual(violations('sync/feed.ts', "import { x } from '../documents/doc.ts';"), []);
   assert.deepEqual(violations('keyring/x.ts', "import { seal } from '../crypto/aead.ts';\nimport { utf8 } from '../util/bytes.ts';"), []);
 });

@@ -11,11 +11,11 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { runNode, type NodeRun } from '../helpers/run-node.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -58,16 +58,8 @@ async function markdownFiles(): Promise<string[]> {
 /** tsx's loader by absolute URL: the block runs in a temporary cwd where a bare 'tsx' would not resolve. */
 const TSX = pathToFileURL(join(ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
 
-function runBlock(path: string, cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', TSX, path], { cwd, env: { ...process.env, TMPDIR: cwd }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-  child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-  return new Promise((resolvePromise, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
-  });
+function runBlock(path: string, cwd: string): Promise<NodeRun> {
+  return runNode(['--import', TSX, path], { cwd, env: { ...process.env, TMPDIR: cwd } });
 }
 
 const all: Block[] = [];

@@ -7,22 +7,14 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
+import { runNode, type NodeRun } from '../helpers/run-node.ts';
 import { tempDir } from '../helpers/store-fixtures.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
-function runExample(file: string, args: readonly string[] = []): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', resolve(ROOT, file), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-  child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-  return new Promise((resolvePromise, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
-  });
+function runExample(file: string, args: readonly string[] = []): Promise<NodeRun> {
+  return runNode(['--import', 'tsx', resolve(ROOT, file), ...args], { cwd: ROOT });
 }
 
 test('bank: concurrent transfers keep the books balanced, the statement uses the index, verify passes', async (t) => {

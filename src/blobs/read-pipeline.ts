@@ -1,7 +1,7 @@
 /**
  * Reading a byte range of one blob content: only the chunks the range
- * touches are read (in batches of about 1 MiB, the next batch prefetched
- * while the current one is consumed) and each is authenticated before any
+ * touches are read (in batches of about 1 MiB, up to three batches read
+ * ahead while the current one is consumed) and each is authenticated before any
  * of its bytes is handed out. A chunk that fails to open, or a file that
  * ends early, is an `IntegrityError('blob-chunk', '<blob id>#<chunk>')`.
  */
@@ -13,6 +13,8 @@ import type { ContentRecord } from './records.ts';
 
 /** Sealed chunks per file read. */
 const BATCH_CHUNKS = 16;
+/** Batches read ahead of the one being decrypted (memory: PREFETCH x ~1 MiB). */
+const PREFETCH = 3;
 
 export interface RangeReadContext {
   readonly storeId: Uint8Array;
@@ -61,11 +63,16 @@ export async function* readRange(ctx: RangeReadContext, start: number, end: numb
       // Wrapped so a prefetch nobody awaits (the reader stopped early) cannot become an unhandled rejection.
       return { from, to, result: reader.read(offset, length).then((data) => ({ data }), (error: unknown) => ({ error })) };
     };
-    let current: ReturnType<typeof fetch> | undefined = fetch(first);
-    while (current !== undefined) {
+    // Keep PREFETCH batches in flight: a read from the page cache still waits for a thread-pool hop.
+    const queue: Array<ReturnType<typeof fetch>> = [fetch(first)];
+    const refill = (): void => {
+      while (queue.length < PREFETCH && queue[queue.length - 1]!.to < last) queue.push(fetch(queue[queue.length - 1]!.to + 1));
+    };
+    for (let current = queue[0]; current !== undefined; current = queue[0]) {
       ctx.check();
-      const next: ReturnType<typeof fetch> | undefined = current.to < last ? fetch(current.to + 1) : undefined;
+      refill();
       const fetched = await current.result;
+      queue.shift();
       if ('error' in fetched) throw fetched.error;
       let at = 0;
       for (let index = current.from; index <= current.to; index++) {
@@ -75,7 +82,6 @@ export async function* readRange(ctx: RangeReadContext, start: number, end: numb
         at += length;
         if (out.length > 0) yield out;
       }
-      current = next;
     }
   } finally {
     cipher.wipe();

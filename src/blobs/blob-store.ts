@@ -29,12 +29,12 @@ import type { SideFileReader, SideFiles, SideFileWriter } from '../engine/side-f
 import type { Store } from '../engine/storage.ts';
 import { storeInternals, type StoreInternals } from '../engine/store-internals.ts';
 import type { Transaction } from '../engine/transaction.ts';
-import { utf8 } from '../util/bytes.ts';
+import { concatAll, utf8 } from '../util/bytes.ts';
 import { mustCallback, mustInteger, mustLimit, mustOptions, mustSignal, throwIfAborted } from '../util/validate.ts';
 import { CHUNK_BYTES } from './chunks.ts';
 import { readRange } from './read-pipeline.ts';
 import {
-  DEDUP_KEY_RECORD, contentKey, decodeContent, decodeName, encodeContent, encodeName, hashKey, idOfNameKey, nameKey, namePrefix,
+  DEDUP_KEY_RECORD, contentKey, decodeContent, decodeName, encodeContent, encodeName, hashKey, idOfNameKey, nameKey,
   type BlobMetadata, type ContentRecord, type NameRecord,
 } from './records.ts';
 import { mustSource, type BlobSource } from './source.ts';
@@ -387,9 +387,9 @@ export class BlobStore {
    */
   createWriteStream(id: string, options?: BlobWriteOptions): BlobWriteStream {
     mustId(id);
-    const opts = checkWriteOptions(options);
+    checkWriteOptions(options); // fail at the call, not at the first write
     this.#check();
-    return new BlobWriteStream((source) => this.write(id, source, { ...(options ?? {}), ...(opts.signal === undefined ? {} : { signal: opts.signal }) }));
+    return new BlobWriteStream((source) => this.write(id, source, options));
   }
 
   /** Blob operations that join `tx`: visible when it commits, gone if it rolls back. */
@@ -504,7 +504,7 @@ export class BlobStore {
 
   async *#list(prefix: string, limit: number, signal: AbortSignal | undefined): AsyncGenerator<BlobInfo> {
     await this.#ready;
-    for await (const [key, value] of this.#ks.scan({ prefix: namePrefix(prefix), ...(limit === Infinity ? {} : { limit }) })) {
+    for await (const [key, value] of this.#ks.scan({ prefix: nameKey(prefix), ...(limit === Infinity ? {} : { limit }) })) {
       throwIfAborted(signal);
       const id = idOfNameKey(key);
       yield infoOf(id, decodeName(value, id));
@@ -526,7 +526,7 @@ export class BlobStore {
     let bytes = 0;
     const ids: string[] = [];
     try {
-      for await (const [key] of this.#ks.scan({ prefix: namePrefix('') })) ids.push(idOfNameKey(key));
+      for await (const [key] of this.#ks.scan({ prefix: nameKey('') })) ids.push(idOfNameKey(key));
     } catch (error) {
       problems.push({ id: '(names)', error: error as Error });
     }
@@ -662,19 +662,8 @@ export class BlobStore {
     const range = checkRange(options);
     this.#check();
     const parts: Uint8Array[] = [];
-    let total = 0;
-    for await (const piece of this.#pieces(id, range)) {
-      parts.push(piece);
-      total += piece.length;
-    }
-    if (parts.length === 1) return parts[0]!;
-    const out = new Uint8Array(total);
-    let at = 0;
-    for (const p of parts) {
-      out.set(p, at);
-      at += p.length;
-    }
-    return out;
+    for await (const piece of this.#pieces(id, range)) parts.push(piece);
+    return parts.length === 1 ? parts[0]! : concatAll(parts);
   }
 }
 

@@ -64,17 +64,17 @@ export interface ContentRecord {
   readonly hash: Uint8Array | undefined;
 }
 
-export function nameKey(id: string): Uint8Array {
-  const bytes = utf8(id);
+/** `tag` followed by `bytes`: every blob record key. */
+function tagged(tag: number, bytes: Uint8Array): Uint8Array {
   const key = new Uint8Array(1 + bytes.length);
-  key[0] = NAME;
+  key[0] = tag;
   key.set(bytes, 1);
   return key;
 }
 
-/** The scan prefix of every name starting with `prefix`. */
-export function namePrefix(prefix: string): Uint8Array {
-  return nameKey(prefix);
+/** The name record key of `id`; with a prefix of ids, the scan prefix of all names under it. */
+export function nameKey(id: string): Uint8Array {
+  return tagged(NAME, utf8(id));
 }
 
 export function idOfNameKey(key: Uint8Array): string {
@@ -82,17 +82,11 @@ export function idOfNameKey(key: Uint8Array): string {
 }
 
 export function contentKey(contentId: Uint8Array): Uint8Array {
-  const key = new Uint8Array(1 + contentId.length);
-  key[0] = CONTENT;
-  key.set(contentId, 1);
-  return key;
+  return tagged(CONTENT, contentId);
 }
 
 export function hashKey(tag: Uint8Array): Uint8Array {
-  const key = new Uint8Array(1 + tag.length);
-  key[0] = HASH;
-  key.set(tag, 1);
-  return key;
+  return tagged(HASH, tag);
 }
 
 /** The side-file name of a content (random id: names reveal nothing). */

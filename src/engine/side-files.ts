@@ -17,6 +17,7 @@ import { constants } from 'node:fs';
 import { mkdir, open, readdir, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidArgumentError } from '../errors.ts';
+import { concatAll } from '../util/bytes.ts';
 import { ioError } from './header-file.ts';
 
 /** A file being written: append, then commit (durable) or abort (removed). */
@@ -234,7 +235,7 @@ export function memorySideFiles(): SideFiles {
         },
         async commit() {
           // Compact the pieces into one array so reads are a subarray.
-          const whole = concat(pieces, bytes);
+          const whole = concatAll(pieces);
           pieces.length = 0;
           pieces.push(whole);
         },
@@ -249,7 +250,7 @@ export function memorySideFiles(): SideFiles {
       if (pieces === undefined) return undefined;
       return {
         async read(offset, length) {
-          const whole = pieces.length === 1 ? pieces[0]! : concat(pieces, pieces.reduce((n, p) => n + p.length, 0));
+          const whole = pieces.length === 1 ? pieces[0]! : concatAll(pieces);
           return whole.slice(offset, Math.min(whole.length, offset + length));
         },
         async close() {},
@@ -262,14 +263,4 @@ export function memorySideFiles(): SideFiles {
       files.delete(mustName(name));
     },
   };
-}
-
-function concat(pieces: readonly Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const p of pieces) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }

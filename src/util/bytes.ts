@@ -19,6 +19,11 @@ export function fromUtf8(bytes: Uint8Array): string {
 
 /** Concatenates byte arrays into a new one. */
 export function concatBytes(...parts: readonly Uint8Array[]): Uint8Array {
+  return concatAll(parts);
+}
+
+/** Concatenates a list of byte arrays of any length (no argument-count limit, unlike a spread). */
+export function concatAll(parts: readonly Uint8Array[]): Uint8Array {
   let length = 0;
   for (const part of parts) length += part.length;
   const out = new Uint8Array(length);
